@@ -1,0 +1,147 @@
+"""The `kg` command: a thin layer that parses arguments, calls one library stage and prints.
+
+Exit codes: 0 success, 1 problems in the input (each printed as file:line: what to do),
+2 a usage or environment error (bad option, no build yet).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import build as build_stage
+from .problems import ProblemsFound
+from .store import MissingBuild, open_store
+
+
+def _default_root() -> Path:
+    cwd = Path.cwd()
+    if (cwd / "ontology" / "kc.ttl").is_file():
+        return cwd
+    return Path(__file__).resolve().parent.parent  # an editable install or a checkout
+
+
+def project_options(func):
+    """--project, --seeds and --build-dir, shared by every command that reads the project."""
+
+    @click.option("--project", "root", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Project folder holding ontology/ and seeds/ (default: here, else the checkout).")
+    @click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Seeds folder (default: PROJECT/seeds).")
+    @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Build folder (default: PROJECT/build).")
+    @functools.wraps(func)
+    def wrapper(root, seeds, build_dir, **kwargs):
+        project = build_stage.Project(root or _default_root(), seeds, build_dir)
+        return func(project=project, **kwargs)
+
+    return wrapper
+
+
+def reports_problems(func):
+    """Turn the library's exceptions into one line per problem and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ProblemsFound as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(exc.problems)} problem(s); nothing was written, the previous build is unchanged.", err=True)
+            sys.exit(1)
+        except MissingBuild as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except OSError as exc:
+            click.echo(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", err=True)
+            sys.exit(2)
+        except Exception as exc:  # noqa: BLE001 - the last guard: one line, not a traceback
+            if os.environ.get("KG_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (set KG_DEBUG=1 for details and report it)", err=True)
+            sys.exit(70)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="kzcn-kg")
+def main():
+    """Knowledge graph of Kazakh–Chinese economic cooperation, built from news articles."""
+
+
+@main.command()
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@reports_problems
+def build(project, as_json):
+    """Check the seeds and build the store, TriG dump and graph view.
+
+    Example: kg build
+    """
+    summary = build_stage.build(project, view=_view_writer())
+    click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+
+
+def _view_writer():
+    try:
+        from .view import write_view
+    except ImportError:  # the view module arrives with the view feature
+        return None
+    return write_view
+
+
+@main.command()
+@project_options
+@reports_problems
+def validate(project):
+    """Run every check of `kg build` without writing anything; exit 0 only when clean.
+
+    Example: kg validate
+    """
+    checked = build_stage.validate(project)
+    click.echo(f"OK: {len(checked.docs)} files, {len(checked.registry.types)} entities, "
+               f"{sum(len(d.statements) for d in checked.docs)} statements; 0 SHACL violations")
+
+
+@main.command()
+@project_options
+@click.option("--format", "fmt", type=click.Choice(__import__("kg.export", fromlist=["FORMATS"]).FORMATS),
+              default="trig", show_default=True, help="Output format; ttl and nt merge all graphs.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of standard output.")
+@reports_problems
+def export(project, fmt, output):
+    """Export the built graph as RDF or as GraphML of the entity network.
+
+    Example: kg export --format graphml -o kg.graphml
+    """
+    from .export import export as write, export_to_path
+
+    store = open_store(project.out)
+    if output:
+        export_to_path(store, fmt, output)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        write(store, fmt, sys.stdout.buffer)
+
+
+@main.command()
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@reports_problems
+def stats(project, as_json):
+    """Count quads, graphs, articles, statements and entities per class of the current build.
+
+    Example: kg stats --json
+    """
+    from .stats import summarize
+
+    summary = summarize(open_store(project.out), project.out)
+    click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else "\n".join(summary.lines()))

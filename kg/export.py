@@ -1,0 +1,51 @@
+"""Exporting the built graph: RDF serialisations of the store, or GraphML of the entity network."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+
+from .network import entity_network
+from .store import PREFIXES
+
+# Formats that keep the named graphs (and so the provenance of every fact).
+DATASET_FORMATS = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
+# Formats of one graph: the union of all graphs, each triple once.
+GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
+FORMATS = sorted({*DATASET_FORMATS, *GRAPH_FORMATS, "graphml"})
+
+
+def export(store: ox.Store, fmt: str, out: io.BufferedIOBase) -> None:
+    """Write the store in `fmt` (one of FORMATS) to a binary stream."""
+    if fmt in DATASET_FORMATS:
+        prefixes = PREFIXES if fmt == "trig" else None
+        out.write(store.dump(format=DATASET_FORMATS[fmt], prefixes=prefixes) if prefixes else store.dump(format=DATASET_FORMATS[fmt]))
+    elif fmt in GRAPH_FORMATS:
+        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        kwargs = {"prefixes": PREFIXES} if fmt == "ttl" else {}
+        out.write(ox.serialize(triples, format=GRAPH_FORMATS[fmt], **kwargs))
+    elif fmt == "graphml":
+        nx.write_graphml(_graphml_ready(entity_network(store)), out, encoding="utf-8")
+    else:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def _graphml_ready(net: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    # GraphML attributes are scalars: drop anything else a caller may have attached
+    clean = nx.MultiDiGraph()
+    for node, data in net.nodes(data=True):
+        clean.add_node(node, **{k: v for k, v in data.items() if isinstance(v, (str, int, float, bool))})
+    for s, o, key, data in net.edges(keys=True, data=True):
+        clean.add_edge(s, o, key=key, **{k: v for k, v in data.items() if isinstance(v, (str, int, float, bool))})
+    return clean
+
+
+def export_to_path(store: ox.Store, fmt: str, path: Path) -> None:
+    """Write the export to a file, replacing it only once complete."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as out:
+        export(store, fmt, out)
+    tmp.replace(path)

@@ -1,0 +1,466 @@
+"""Facts records: the seeds' YAML files read into validated, located Python records.
+
+Three kinds of input file (format documented in ``seeds/README.md``):
+- ``seeds/articles/ID.txt`` + ``ID.yaml``: an article's text and its metadata;
+- ``seeds/facts/*.yaml``: the facts one article states, each with its verbatim quote;
+- ``seeds/reference/*.yaml``: the facts one reference source supports.
+
+This module checks each file on its own (structure, names, value types). Checks across files
+(references, types, quotes in the text) live in `kg.checks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .ontology import Ontology, PropertySpec
+from .problems import Problem, ProblemsFound, display_path
+from .yamlfile import Located, LocatedList, is_date, load, read_text
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+LANGUAGES = ("en", "ru", "kk", "zh")
+UNITS = {
+    "km": "kilometres",
+    "mm": "millimetres",
+    "t/yr": "tonnes per year",
+    "Mt/yr": "million tonnes per year",
+    "bcm/yr": "billion cubic metres per year",
+    "%": "percent",
+    "people": "people",
+    "sections": "sections",
+}
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+ENTITY_KEYS = {"id", "type", "labels", "aliases", "wikidata", "coords", "route", "quote"}
+STATEMENT_KEYS = {"subject", "property", "object", "value", "quote", "role", "share", "note", "applies_to", "as_of"}
+QUANTITY_KEYS = {"amount", "unit", "currency", "out_of", "qualifier", "aspect", "as_of"}
+ARTICLE_META_KEYS = {"title", "date", "dateline", "publisher", "url", "language"}
+SOURCE_KEYS = {"id", "title", "url", "publisher", "date", "note"}
+
+
+@dataclass(frozen=True)
+class Where:
+    path: str
+    line: int
+
+
+@dataclass
+class Quantity:
+    amount: Decimal
+    unit: str | None = None
+    currency: str | None = None
+    out_of: Decimal | None = None
+    qualifier: str | None = None
+    aspect: str | None = None
+    as_of: object = None  # a date, or a year / year-month string
+
+
+@dataclass
+class Entity:
+    id: str
+    type: str
+    where: Where
+    labels: dict[str, str] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+    wikidata: str | None = None
+    coords: tuple[Decimal, Decimal] | None = None
+    route: list[str] = field(default_factory=list)
+    route_line: int = 0
+    quote: str | None = None
+
+
+@dataclass
+class Statement:
+    subject: str
+    property: PropertySpec
+    where: Where
+    object: str | None = None
+    value: object = None  # plain value or Quantity
+    quote: str | None = None
+    role: str | None = None
+    share: Decimal | None = None
+    note: str | None = None
+    on: list[str] = field(default_factory=list)
+    as_of: object = None
+    lines: dict = field(default_factory=dict)  # key -> line, for messages about one key
+
+
+@dataclass
+class Document:
+    """One graph's worth of facts: an article's or a reference source's."""
+
+    kind: str  # "article" or "source"
+    id: str
+    path: Path
+    entities: list[Entity]
+    statements: list[Statement]
+    meta: dict  # article metadata or source description
+    text: str | None = None  # the article text
+    meta_path: Path | None = None
+    meta_lines: dict = field(default_factory=dict)
+
+
+def load_document(path: Path, onto: Ontology, articles_dir: Path) -> Document:
+    """Read and check one facts or reference file; raise ProblemsFound with every problem."""
+    data = load(path)
+    shown = display_path(path)
+    problems: list[Problem] = []
+    report = lambda line, msg: problems.append(Problem(shown, line, msg))  # noqa: E731
+
+    has_article, has_source = "article" in data, "source" in data
+    if has_article == has_source:
+        raise ProblemsFound([Problem(shown, data.line, "start the file with `article: ID` (a facts file) or `source:` (a reference file)")])
+    _unknown_keys(data, {"article", "source", "entities", "statements"}, report)
+
+    if has_article:
+        doc = _article_header(data, path, articles_dir, report)
+    else:
+        doc = _source_header(data, path, report)
+
+    entities = data.get("entities", [])
+    if entities is None:
+        entities = []
+    if not isinstance(entities, list):
+        report(data.line_of("entities"), "`entities:` must be a list of `- id: ...` items")
+        entities = []
+    seen: dict[str, int] = {}
+    for item, line in zip(entities, getattr(entities, "item_lines", [])):
+        entity = _entity(item, line, shown, onto, report, need_quote=has_article)
+        if entity is None:
+            continue
+        if entity.id in seen:
+            report(line, f"duplicate id '{entity.id}' (first on line {seen[entity.id]}): merge the two or rename one")
+            continue
+        seen[entity.id] = line
+        doc.entities.append(entity)
+
+    statements = data.get("statements", [])
+    if statements is None:
+        statements = []
+    if not isinstance(statements, list):
+        report(data.line_of("statements"), "`statements:` must be a list of `- subject: ...` items")
+        statements = []
+    for item, line in zip(statements, getattr(statements, "item_lines", [])):
+        stmt = _statement(item, line, shown, onto, report, need_quote=has_article)
+        if stmt is not None:
+            doc.statements.append(stmt)
+    if not doc.entities and not doc.statements:
+        report(data.line, "no entities and no statements: add some (see seeds/README.md)")
+    if problems:
+        raise ProblemsFound(problems)
+    return doc
+
+
+def _article_header(data: Located, path: Path, articles_dir: Path, report) -> Document:
+    article_id = data["article"]
+    line = data.line_of("article")
+    doc = Document("article", str(article_id), path, [], [], {})
+    if not isinstance(article_id, str) or not ID_PATTERN.match(article_id):
+        report(line, f"article id {article_id!r} must be lower-case letters, digits, '-' or '_'")
+        return doc
+    text_path, meta_path = articles_dir / f"{article_id}.txt", articles_dir / f"{article_id}.yaml"
+    if not text_path.is_file():
+        report(line, f"article '{article_id}' is missing: put its text in {display_path(text_path)}")
+        return doc
+    try:
+        doc.text = read_text(text_path)
+    except ProblemsFound as exc:
+        for p in exc.problems:
+            report(line, f"article text unreadable ({p}): fix the article file")
+        return doc
+    if not meta_path.is_file():
+        report(line, f"article metadata is missing: write {display_path(meta_path)} (title, date, publisher, url)")
+        return doc
+    try:
+        meta = load(meta_path)
+    except ProblemsFound as exc:
+        for p in exc.problems:
+            report(line, f"article metadata unreadable ({p})")
+        return doc
+    doc.meta_path, doc.meta_lines = meta_path, meta.key_lines
+    meta_shown = display_path(meta_path)
+    for key in sorted(set(meta) - ARTICLE_META_KEYS):
+        report(line, f"{meta_shown}:{meta.line_of(key)}: unknown key '{key}' (allowed: {', '.join(sorted(ARTICLE_META_KEYS))})")
+    for key in ("title", "date", "publisher", "url"):
+        if not meta.get(key):
+            report(line, f"{meta_shown}: metadata needs `{key}:`")
+    if meta.get("date") is not None and not is_date(meta["date"]):
+        report(line, f"{meta_shown}:{meta.line_of('date')}: date must be YYYY-MM-DD")
+    doc.meta = dict(meta)
+    return doc
+
+
+def _source_header(data: Located, path: Path, report) -> Document:
+    src = data["source"]
+    line = data.line_of("source")
+    if not isinstance(src, dict) or not isinstance(src.get("id"), str) or not src.get("title"):
+        report(line, "`source:` must be a mapping with at least `id:` and `title:`")
+        return Document("source", "invalid", path, [], [], {})
+    _unknown_keys(src, SOURCE_KEYS, report)
+    if not re.match(r"^[A-Za-z0-9_-]{1,40}$", src["id"]):
+        report(src.line_of("id"), "source id must be letters, digits, '-' or '_'")
+    return Document("source", src["id"], path, [], [], dict(src))
+
+
+def _unknown_keys(mapping: Located, allowed: set[str], report) -> None:
+    for key in mapping:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(sorted(allowed))}"
+            report(mapping.line_of(key), f"unknown key '{key}': {fix}")
+
+
+def _text(value, line, what, report) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    report(line, f"{what} must be non-empty text")
+    return None
+
+
+def _entity(item, line, shown, onto: Ontology, report, need_quote: bool) -> Entity | None:
+    if not isinstance(item, Located):
+        report(line, "an entity must be a mapping with `id:`, `type:` and `labels:`")
+        return None
+    _unknown_keys(item, ENTITY_KEYS, report)
+    entity_id = item.get("id")
+    if not isinstance(entity_id, str) or not ID_PATTERN.match(entity_id):
+        report(item.line_of("id"), f"entity id {entity_id!r} must be lower-case letters, digits, '-' or '_' (e.g. kenkiyak-atyrau)")
+        return None
+    type_name = item.get("type")
+    if type_name not in onto.entity_classes:
+        hint = difflib.get_close_matches(str(type_name), onto.entity_classes, n=1)
+        fix = f"did you mean '{hint[0]}'?" if hint else f"use one of: {', '.join(sorted(onto.entity_classes))}"
+        report(item.line_of("type"), f"unknown type {type_name!r} for '{entity_id}': {fix}")
+        return None
+    entity = Entity(entity_id, type_name, Where(shown, line))
+    labels = item.get("labels")
+    if not isinstance(labels, Located) or not isinstance(labels.get("en"), str) or not labels["en"].strip():
+        report(item.line_of("labels"), f"'{entity_id}' needs `labels:` with at least an English label (en: ...)")
+    else:
+        for lang, label in labels.items():
+            if lang not in LANGUAGES:
+                report(labels.line_of(lang), f"label language '{lang}' is not one of {', '.join(LANGUAGES)}")
+            elif (text := _text(label, labels.line_of(lang), f"label '{lang}'", report)) is not None:
+                entity.labels[lang] = text.strip()
+    aliases = item.get("aliases", [])
+    if not isinstance(aliases, list):
+        report(item.line_of("aliases"), "`aliases:` must be a list of names")
+    else:
+        entity.aliases = [a for a in (_text(a, item.line_of("aliases"), "an alias", report) for a in aliases) if a]
+    if "wikidata" in item:
+        if isinstance(item["wikidata"], str) and re.match(r"^Q[1-9][0-9]*$", item["wikidata"]):
+            entity.wikidata = item["wikidata"]
+        else:
+            report(item.line_of("wikidata"), "wikidata must be an item id such as Q232")
+    if "coords" in item:
+        entity.coords = _coords(item["coords"], item.line_of("coords"), report)
+    if "route" in item:
+        route = item["route"]
+        if not isinstance(route, list) or len(route) < 2 or not all(isinstance(r, str) for r in route):
+            report(item.line_of("route"), "route must list at least two place ids in order: [from, via, to]")
+        else:
+            entity.route, entity.route_line = list(route), item.line_of("route")
+    if "quote" in item:
+        entity.quote = _text(item["quote"], item.line_of("quote"), "quote", report)
+    elif need_quote:
+        report(line, f"'{entity_id}' needs `quote:` with the article's words that mention it")
+    return entity
+
+
+def _coords(value, line, report):
+    if isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
+        lat, lon = (Decimal(str(v)) for v in value)
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            return lat, lon
+    report(line, "coords must be [latitude, longitude] in decimal degrees (WGS84)")
+    return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _statement(item, line, shown, onto: Ontology, report, need_quote: bool) -> Statement | None:
+    if not isinstance(item, Located):
+        report(line, "a statement must be a mapping with `subject:`, `property:` and `object:` or `value:`")
+        return None
+    _unknown_keys(item, STATEMENT_KEYS, report)
+    subject, prop_name = item.get("subject"), item.get("property")
+    if not isinstance(subject, str):
+        report(item.line_of("subject"), "statement needs `subject:` with an entity id")
+        return None
+    spec = onto.properties.get(prop_name) if isinstance(prop_name, str) else None
+    if spec is None:
+        hint = difflib.get_close_matches(str(prop_name), onto.properties, n=1)
+        fix = f"did you mean '{hint[0]}'?" if hint else "see the properties in ontology/kc.ttl"
+        report(item.line_of("property"), f"unknown property {prop_name!r}: {fix}")
+        return None
+    stmt = Statement(subject, spec, Where(shown, line), lines=dict(item.key_lines))
+    if spec.kind == "entity":
+        if "value" in item or not isinstance(item.get("object"), str):
+            report(item.line_of("object"), f"'{prop_name}' links two entities: give `object:` with an entity id")
+            return None
+        stmt.object = item["object"]
+    else:
+        if "object" in item or "value" not in item:
+            report(item.line_of("value"), f"'{prop_name}' takes `value:` ({_describe(spec.kind)}), not `object:`")
+            return None
+        stmt.value = _value(item["value"], spec, item.line_of("value"), report)
+        if stmt.value is None:
+            return None
+    if "quote" in item:
+        stmt.quote = _text(item["quote"], item.line_of("quote"), "quote", report)
+    elif need_quote:
+        report(line, "statement needs `quote:` with the article's words that support it")
+    for key in ("role", "note"):
+        if key in item:
+            setattr(stmt, key, _text(item[key], item.line_of(key), key, report))
+    if "share" in item:
+        stmt.share = _number(item["share"], item.line_of("share"), "share", report, maximum=Decimal(100))
+    if "as_of" in item:
+        stmt.as_of = _temporal(item["as_of"], item.line_of("as_of"), report)
+    if "applies_to" in item:
+        on = item["applies_to"]
+        if isinstance(on, str):
+            on = [on]
+        if not isinstance(on, list) or not all(isinstance(x, str) for x in on):
+            report(item.line_of("applies_to"), "`applies_to:` must list asset ids")
+        else:
+            stmt.on = list(on)
+    return stmt
+
+
+def _describe(kind: str) -> str:
+    return {
+        "text": "text",
+        "date": "a date YYYY-MM-DD",
+        "year": "a year such as 1979",
+        "temporal": "a year, YYYY-MM or YYYY-MM-DD",
+        "number": "a number",
+        "integer": "a whole number",
+        "quantity": "a mapping {amount: N, unit: U}",
+        "money": "a mapping {amount: N, currency: USD}",
+    }[kind]
+
+
+def _value(value, spec: PropertySpec, line, report):
+    kind = spec.kind
+    if kind == "text":
+        return _text(value, line, f"'{spec.name}'", report)
+    if kind == "date":
+        if is_date(value):
+            return value
+        report(line, f"'{spec.name}' must be a date YYYY-MM-DD, got {value!r}")
+        return None
+    if kind == "year":
+        if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 2999:
+            return value
+        report(line, f"'{spec.name}' must be a year such as 1979, got {value!r}")
+        return None
+    if kind == "temporal":
+        return _temporal(value, line, report)
+    if kind in ("number", "integer"):
+        return _number(value, line, f"'{spec.name}'", report)
+    return _quantity(value, spec, line, report)
+
+
+def _temporal(value, line, report):
+    if is_date(value):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 2999:
+        return value
+    if isinstance(value, str) and (m := re.match(r"^(\d{4})-(\d{2})$", value)) and 1 <= int(m[2]) <= 12:
+        return value
+    report(line, f"expected a year, YYYY-MM or YYYY-MM-DD, got {value!r}")
+    return None
+
+
+def _number(value, line, what, report, maximum: Decimal | None = None) -> Decimal | None:
+    if isinstance(value, str):
+        value = value.replace(",", "").replace("_", "")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        report(line, f"{what} must be a number, got {value!r}")
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        report(line, f"{what} must be a number, got {value!r}")
+        return None
+    if not number.is_finite() or number < 0:
+        report(line, f"{what} must be a finite number ≥ 0, got {value!r}")
+        return None
+    if maximum is not None and number > maximum:
+        report(line, f"{what} must be at most {maximum}, got {value!r}")
+        return None
+    return number
+
+
+def _quantity(value, spec: PropertySpec, line, report) -> Quantity | None:
+    if not isinstance(value, Located):
+        report(line, f"'{spec.name}' takes {_describe(spec.kind)}, got {value!r}")
+        return None
+    _unknown_keys(value, QUANTITY_KEYS, report)
+    amount = _number(value.get("amount"), value.line_of("amount"), "amount", report)
+    if amount is None:
+        return None
+    q = Quantity(amount)
+    if spec.kind == "money":
+        currency = value.get("currency")
+        if not isinstance(currency, str) or not CURRENCY.match(currency):
+            report(value.line_of("currency"), "money needs `currency:` as an ISO 4217 code (USD, KZT, CNY)")
+            return None
+        q.currency = currency
+        if "unit" in value:
+            report(value.line_of("unit"), "money has `currency:`, not `unit:`")
+    else:
+        unit = value.get("unit")
+        if unit not in UNITS:
+            report(value.line_of("unit"), f"unknown unit {unit!r}: use one of {', '.join(UNITS)}")
+            return None
+        q.unit = unit
+        if unit == "%" and amount > 100:
+            report(value.line_of("amount"), f"a percentage is at most 100, got {amount}")
+    if "out_of" in value:
+        q.out_of = _number(value["out_of"], value.line_of("out_of"), "out_of", report)
+        if q.out_of is not None and q.out_of < amount:
+            report(value.line_of("out_of"), f"out_of ({q.out_of}) is less than the amount ({amount})")
+    for key in ("qualifier", "aspect"):
+        if key in value:
+            setattr(q, key, _text(value[key], value.line_of(key), key, report))
+    if "as_of" in value:
+        q.as_of = _temporal(value["as_of"], value.line_of("as_of"), report)
+    return q
+
+
+def iter_input_files(seeds: Path) -> list[Path]:
+    """Facts and reference files of a seeds folder, in a stable order."""
+    return sorted((seeds / "reference").glob("*.yaml")) + sorted((seeds / "facts").glob("*.yaml"))
+
+
+def load_documents(seeds: Path, onto: Ontology) -> list[Document]:
+    """Read every facts and reference file; raise ProblemsFound with the problems of all files."""
+    docs, problems = [], []
+    for path in iter_input_files(seeds):
+        try:
+            docs.append(load_document(path, onto, seeds / "articles"))
+        except ProblemsFound as exc:
+            problems.extend(exc.problems)
+    if not docs and not problems:
+        problems.append(Problem(display_path(seeds), 0, "no facts files found: add seeds/facts/*.yaml"))
+    if problems:
+        raise ProblemsFound(problems)
+    return docs
+
+
+def temporal_kind(value) -> str:
+    """'date', 'yearmonth' or 'year' for a value accepted by `_temporal`."""
+    if isinstance(value, dt.date):
+        return "date"
+    return "yearmonth" if isinstance(value, str) else "year"

@@ -1,0 +1,43 @@
+"""Finding a statement's quote in its article text.
+
+Quotes must be verbatim. When one is not, the commonest cause is a typographic difference
+(’ for ', – for -, a line break for a space): `near_miss` finds that case so the error message
+can show the article's exact wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
+def locate(text: str, quote: str) -> tuple[int, int] | None:
+    """Character offsets [start, end) of the first verbatim occurrence of quote, or None."""
+    start = text.find(quote)
+    return None if start < 0 else (start, start + len(quote))
+
+
+def _fold(s: str) -> str:
+    return re.sub(r"\s+", " ", s.translate(_FOLD)).casefold()
+
+
+def near_miss(text: str, quote: str) -> str | None:
+    """The article's own wording of a quote that differs only in punctuation, spacing or case."""
+    folded_quote = _fold(quote)
+    if not folded_quote.strip():
+        return None
+    # map each position of the folded text back to the original to cut the exact span out
+    pieces, index = [], []
+    for i, ch in enumerate(text):
+        f = _fold(ch) if not ch.isspace() else " "
+        if f == " " and pieces and pieces[-1] == " ":
+            continue
+        pieces.append(f)
+        index.extend([i] * len(f))
+    folded = "".join(pieces)
+    at = folded.find(folded_quote)
+    if at < 0:
+        return None
+    start, end = index[at], index[at + len(folded_quote) - 1] + 1
+    return text[start:end]

@@ -1,0 +1,56 @@
+"""Counting what a store holds: quads, graphs, entities per class, articles and sources."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .vocab import KC
+
+_CLASSES = ("Organization", "Person", "Post", "Project", "Pipeline", "Road", "Facility", "Event", "Meeting", "Place")
+
+
+@dataclass
+class Summary:
+    quads: int
+    graphs: int
+    articles: int
+    sources: int
+    statements: int
+    entities: dict[str, int]
+    outputs: dict[str, str]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        per_class = ", ".join(f"{n} {c}" for c, n in self.entities.items() if n)
+        out = [
+            f"{self.quads:,} quads in {self.graphs} graphs: {self.articles} article(s), {self.sources} reference source(s)",
+            f"{sum(self.entities.values()) - self.entities.get('Meeting', 0)} entities: {per_class}",
+            f"{self.statements:,} statements with provenance",
+        ]
+        out += [f"{name}: {path}" for name, path in self.outputs.items()]
+        return out
+
+
+def _count(store: ox.Store, where: str) -> int:
+    rows = list(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}", use_default_graph_as_union=True))
+    return int(rows[0]["n"].value)
+
+
+def summarize(store: ox.Store, build_dir: Path) -> Summary:
+    """Counts of the store, with the stable output paths of the build directory."""
+    kc = str(KC)
+    entities = {c: _count(store, f"SELECT DISTINCT ?e WHERE {{ ?e a <{kc}{c}> }}") for c in _CLASSES}
+    return Summary(
+        quads=len(store),
+        graphs=sum(1 for _ in store.named_graphs()),
+        articles=_count(store, f"SELECT DISTINCT ?a WHERE {{ ?a a <{kc}Article> }}"),
+        sources=_count(store, f"SELECT DISTINCT ?s WHERE {{ ?s a <{kc}Source> }}"),
+        statements=_count(store, "SELECT DISTINCT ?s WHERE { ?s a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement> }"),
+        entities=entities,
+        outputs={"store": str(build_dir / "store"), "dump": str(build_dir / "kg.trig"), "view": str(build_dir / "graph.html")},
+    )

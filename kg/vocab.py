@@ -1,0 +1,144 @@
+"""Vocabulary terms: the kc: ontology namespace and the resource IRIs of the graph.
+
+Every IRI the code writes is minted here, so a reader finds the naming scheme in one place.
+`KC` is a closed namespace: a misspelt term raises at import time instead of silently producing
+a new IRI (rdflib's ``DefinedNamespace`` with ``_fail = True``); ``tests/test_vocab.py`` checks
+that it matches ``ontology/kc.ttl`` exactly.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/kzcn/ontology")
+RESOURCE = "https://w3id.org/kzcn/resource/"
+
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
+WD = Namespace("http://www.wikidata.org/entity/")
+
+
+class KC(DefinedNamespace):
+    """The kc: ontology (``ontology/kc.ttl``)."""
+
+    _NS = Namespace("https://w3id.org/kzcn/ontology#")
+    _fail = True
+
+    # classes
+    Agent: URIRef
+    Article: URIRef
+    Asset: URIRef
+    Entity: URIRef
+    Event: URIRef
+    Facility: URIRef
+    Meeting: URIRef
+    Organization: URIRef
+    Person: URIRef
+    Pipeline: URIRef
+    Place: URIRef
+    Post: URIRef
+    Project: URIRef
+    Road: URIRef
+    RouteStop: URIRef
+    Source: URIRef
+    Temporal: URIRef
+    # properties
+    articleText: URIRef
+    asOf: URIRef
+    aspect: URIRef
+    birthDate: URIRef
+    capacity: URIRef
+    charEnd: URIRef
+    charStart: URIRef
+    commissioned: URIRef
+    commodity: URIRef
+    concerns: URIRef
+    country: URIRef
+    dateline: URIRef
+    description: URIRef
+    diameter: URIRef
+    discussed: URIRef
+    employees: URIRef
+    endDate: URIRef
+    evidence: URIRef
+    financedBy: URIRef
+    foundingYear: URIRef
+    headquarters: URIRef
+    heldBy: URIRef
+    heldIn: URIRef
+    investment: URIRef
+    length: URIRef
+    locatedIn: URIRef
+    note: URIRef
+    onAsset: URIRef
+    operator: URIRef
+    outOf: URIRef
+    outcome: URIRef
+    ownedBy: URIRef
+    ownershipType: URIRef
+    parentOrganization: URIRef
+    partOfEvent: URIRef
+    participant: URIRef
+    partner: URIRef
+    passesThrough: URIRef
+    postIn: URIRef
+    progress: URIRef
+    qualifier: URIRef
+    quote: URIRef
+    reportedBy: URIRef
+    role: URIRef
+    routeStop: URIRef
+    sector: URIRef
+    share: URIRef
+    since: URIRef
+    startDate: URIRef
+    status: URIRef
+    stopIndex: URIRef
+    stopPlace: URIRef
+    supplies: URIRef
+    targetCapacity: URIRef
+    topic: URIRef
+    workforceShare: URIRef
+    worksScope: URIRef
+
+
+def _slug(text: str) -> str:
+    # ids are validated to [a-z0-9_-]; quoting is a second guard for ids from other tools
+    return quote(text, safe="-_.")
+
+
+def entity_iri(entity_id: str) -> URIRef:
+    """IRI of an entity, e.g. ``cnpc`` -> ``https://w3id.org/kzcn/resource/cnpc``."""
+    return URIRef(RESOURCE + _slug(entity_id))
+
+
+def article_iri(article_id: str) -> URIRef:
+    """IRI of an article; it also names the article's graph."""
+    return URIRef(f"{RESOURCE}article/{_slug(article_id)}")
+
+
+def source_iri(source_id: str) -> URIRef:
+    """IRI of a reference source; it also names the source's graph."""
+    return URIRef(f"{RESOURCE}source/{_slug(source_id)}")
+
+
+def span_iri(article: URIRef, start: int, end: int) -> URIRef:
+    """The quote span ``<article#char=start,end>`` (NewsReader / RFC 5147 convention)."""
+    return URIRef(f"{article}#char={start},{end}")
+
+
+def statement_iri(graph: URIRef, key: str) -> URIRef:
+    """IRI of a reified statement or quantity node, unique within its graph."""
+    return URIRef(f"{graph}/{key}")
+
+
+def entity_id_of(iri: str) -> str | None:
+    """The id of an entity IRI, or None for any other IRI."""
+    if iri.startswith(RESOURCE) and "/" not in iri[len(RESOURCE):]:
+        return iri[len(RESOURCE):]
+    return None
