@@ -82,7 +82,10 @@ def load(path: Path) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        raise ProblemsFound([Problem(shown, line, f"YAML syntax: {exc.problem or exc.context}: fix the indentation or quoting")]) from None
+        started = ""
+        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            started = f" ({exc.context} started on line {exc.context_mark.line + 1})"
+        raise ProblemsFound([Problem(shown, line, f"YAML syntax: {exc.problem or exc.context}{started}: fix the indentation or quoting")]) from None
     except yaml.YAMLError as exc:
         raise ProblemsFound([Problem(shown, 0, f"YAML error: {exc}")]) from None
     except RecursionError:

@@ -1,0 +1,41 @@
+"""Shared fixtures: the repository, the seed graph built once per session, and copies of the seeds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.build import Project, build
+from kg.store import open_store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory) -> Path:
+    """Build folder of the seed graph, built once per test session through the real pipeline."""
+    out = tmp_path_factory.mktemp("seed-build")
+    build(Project(root=REPO, build_dir=out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed_build) -> ox.Store:
+    """The seed graph's Oxigraph store, opened read-only."""
+    return open_store(seed_build)
+
+
+@pytest.fixture()
+def seeds_copy(tmp_path) -> Path:
+    """A private copy of seeds/ that a test may break."""
+    target = tmp_path / "seeds"
+    shutil.copytree(REPO / "seeds", target)
+    return target

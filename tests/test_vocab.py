@@ -1,0 +1,25 @@
+"""The code's closed kc: namespace matches ontology/kc.ttl term for term."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+
+from kg.vocab import KC, entity_id_of, entity_iri
+
+
+def test_kc_namespace_matches_the_ontology(repo):
+    g = Graph().parse(repo / "ontology" / "kc.ttl")
+    declared = {str(s).removeprefix(str(KC)) for s in g.subjects() if str(s).startswith(str(KC))}
+    in_code = {name for name in KC.__annotations__}
+    assert declared == in_code
+
+
+def test_a_misspelt_term_raises_instead_of_minting_an_iri():
+    with pytest.raises(AttributeError):
+        KC.Organisation  # noqa: B018
+
+
+def test_entity_ids_round_trip():
+    assert entity_id_of(str(entity_iri("kenkiyak-atyrau"))) == "kenkiyak-atyrau"
+    assert entity_id_of("https://w3id.org/kzcn/resource/article/x") is None
