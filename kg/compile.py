@@ -5,6 +5,11 @@ provenance (source graph, verbatim quote, `<article#char=start,end>` span) and i
 The RDFS closure (superclasses and superproperties of everything asserted) is added to each
 graph so that plain SPARQL on any engine, without a reasoner, sees `kc:Asset`, `schema:Event`,
 `org:heldBy` and the other aligned terms.
+
+Output is N-Quads text, one string per document, written term by term: building rdflib objects
+for millions of triples is what made large builds slow, and Oxigraph loads N-Quads directly.
+A document's output depends only on the document, the ontology and the coordinates of the
+places on its routes, which is what lets `kg.cache` reuse it between builds.
 """
 
 from __future__ import annotations
@@ -13,217 +18,266 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, Literal
 from rdflib.namespace import DCTERMS, PROV
 
-from .facts import Document, Entity, Quantity, Statement, UNITS, temporal_kind
+from .facts import UNITS, Document, Entity, Quantity, Statement, temporal_kind
 from .ontology import Ontology
 from .quotes import locate
 from .vocab import GEO, KC, ONTOLOGY_IRI, SCHEMA, WD, article_iri, entity_iri, source_iri, span_iri, statement_iri
 
 
-def graph_iri(doc: Document) -> URIRef:
+def graph_iri(doc: Document) -> str:
     """The IRI naming a document's graph (the article or the source itself)."""
-    return article_iri(doc.id) if doc.kind == "article" else source_iri(doc.id)
+    return str(article_iri(doc.id) if doc.kind == "article" else source_iri(doc.id))
 
 
-def compile_documents(docs: list[Document], onto: Ontology) -> Dataset:
-    """All documents as an rdflib Dataset, with the ontology in its own graph and the closure."""
-    ds = Dataset()
-    ontology_graph = ds.graph(ONTOLOGY_IRI)
-    for triple in onto.graph:
-        ontology_graph.add(triple)
-    coords = {e.id: e.coords for doc in docs for e in doc.entities if e.coords}
-    for doc in docs:
-        g = ds.graph(graph_iri(doc))
-        compile_document(doc, g, coords)
-        add_closure(g, onto)
-    return ds
+def iri(value) -> str:
+    """An IRI as an N-Quads term."""
+    return f"<{value}>"
 
 
-def compile_document(doc: Document, g: Graph, coords: dict) -> None:
-    """Write one document's triples into its graph `g`."""
-    me = g.identifier
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def literal(value, datatype=None, lang: str | None = None) -> str:
+    """A literal as an N-Quads term (plain strings are xsd:string, left implicit)."""
+    text = '"' + str(value).translate(_ESCAPES) + '"'
+    if lang:
+        return f"{text}@{lang}"
+    if datatype is not None and datatype != XSD.string:
+        return f"{text}^^<{datatype}>"
+    return text
+
+
+def decimal(value: Decimal) -> str:
+    # canonical-ish lexical form: no exponent, so every engine parses it the same way
+    return literal(format(value, "f"), XSD.decimal)
+
+
+class GraphWriter:
+    """Collects the quads of one graph, adding the RDFS closure of each triple as it goes."""
+
+    def __init__(self, graph: str, onto: Ontology):
+        self.graph = iri(graph)
+        self.quads: dict[str, None] = {}  # insertion-ordered set of lines
+        self._supers = {iri(k): [iri(v) for v in vs] for k, vs in onto.superclasses.items()}
+        self._superprops = {iri(k): [iri(v) for v in vs] for k, vs in onto.superproperties.items()}
+
+    def add(self, s: str, p: str, o: str) -> None:
+        self.quads[f"{s} {p} {o} {self.graph} .\n"] = None
+        if p == _TYPE:
+            for sup in self._supers.get(o, ()):
+                self.quads[f"{s} {p} {sup} {self.graph} .\n"] = None
+        else:
+            for sup in self._superprops.get(p, ()):
+                self.quads[f"{s} {sup} {o} {self.graph} .\n"] = None
+
+    def text(self) -> str:
+        return "".join(self.quads)
+
+
+_TYPE = iri(RDF.type)
+
+
+def ontology_nquads(onto: Ontology) -> str:
+    """The ontology in its own graph."""
+    g = iri(ONTOLOGY_IRI)
+    return "".join(f"{s.n3()} {p.n3()} {_n3(o)} {g} .\n" for s, p, o in onto.graph)
+
+
+def _n3(term) -> str:
+    # rdflib's n3() may write long strings with triple quotes, which N-Quads does not allow
+    if isinstance(term, Literal):
+        return literal(str(term), term.datatype, term.language)
+    return term.n3()
+
+
+def compile_document(doc: Document, onto: Ontology, coords: dict) -> str:
+    """One document's graph as N-Quads text."""
+    w = GraphWriter(graph_iri(doc), onto)
     if doc.kind == "article":
-        _article(doc, g)
+        _article(doc, w)
     else:
-        _source(doc, g)
+        _source(doc, w)
     for entity in doc.entities:
-        _entity(doc, entity, g, coords)
+        _entity(doc, entity, w, coords)
     for stmt in doc.statements:
-        _statement(doc, stmt, g, me)
+        _statement(doc, stmt, w)
+    return w.text()
 
 
-def _article(doc: Document, g: Graph) -> None:
-    me, meta = g.identifier, doc.meta
-    g.add((me, RDF.type, KC.Article))
-    g.add((me, SCHEMA.headline, Literal(str(meta["title"]), lang=meta.get("language", "en"))))
-    g.add((me, SCHEMA.datePublished, Literal(meta["date"], datatype=XSD.date)))
-    g.add((me, SCHEMA.publisher, Literal(str(meta["publisher"]))))
-    g.add((me, SCHEMA.url, Literal(str(meta["url"]), datatype=XSD.anyURI)))
-    g.add((me, SCHEMA.inLanguage, Literal(str(meta.get("language", "en")))))
-    g.add((me, KC.articleText, Literal(doc.text)))
+def compile_documents(docs: list[Document], onto: Ontology) -> str:
+    """All documents and the ontology as one N-Quads text."""
+    coords = place_coords(docs)
+    return ontology_nquads(onto) + "".join(compile_document(doc, onto, coords) for doc in docs)
+
+
+def place_coords(docs: list[Document]) -> dict:
+    """Entity id -> (lat, lon) for every entity with coordinates in any document."""
+    return {e.id: e.coords for doc in docs for e in doc.entities if e.coords}
+
+
+def _article(doc: Document, w: GraphWriter) -> None:
+    me, meta = w.graph, doc.meta
+    lang = str(meta.get("language", "en"))
+    w.add(me, _TYPE, iri(KC.Article))
+    w.add(me, iri(SCHEMA.headline), literal(meta["title"], lang=lang))
+    w.add(me, iri(SCHEMA.datePublished), literal(meta["date"], XSD.date))
+    w.add(me, iri(SCHEMA.publisher), literal(meta["publisher"]))
+    w.add(me, iri(SCHEMA.url), literal(meta["url"], XSD.anyURI))
+    w.add(me, iri(SCHEMA.inLanguage), literal(lang))
+    w.add(me, iri(KC.articleText), literal(doc.text))
     if meta.get("dateline"):
-        g.add((me, KC.dateline, entity_iri(str(meta["dateline"]))))
+        w.add(me, iri(KC.dateline), iri(entity_iri(str(meta["dateline"]))))
 
 
-def _source(doc: Document, g: Graph) -> None:
-    me, meta = g.identifier, doc.meta
-    g.add((me, RDF.type, KC.Source))
-    g.add((me, DCTERMS.title, Literal(str(meta["title"]))))
-    g.add((me, DCTERMS.identifier, Literal(doc.id)))
+def _source(doc: Document, w: GraphWriter) -> None:
+    me, meta = w.graph, doc.meta
+    w.add(me, _TYPE, iri(KC.Source))
+    w.add(me, iri(DCTERMS.title), literal(meta["title"]))
+    w.add(me, iri(DCTERMS.identifier), literal(doc.id))
     if meta.get("url"):
-        g.add((me, SCHEMA.url, Literal(str(meta["url"]), datatype=XSD.anyURI)))
+        w.add(me, iri(SCHEMA.url), literal(meta["url"], XSD.anyURI))
     if meta.get("publisher"):
-        g.add((me, SCHEMA.publisher, Literal(str(meta["publisher"]))))
+        w.add(me, iri(SCHEMA.publisher), literal(meta["publisher"]))
     if meta.get("date"):
-        g.add((me, DCTERMS.date, _temporal_literal(meta["date"])))
+        w.add(me, iri(DCTERMS.date), _temporal(meta["date"]))
     if meta.get("note"):
-        g.add((me, RDFS.comment, Literal(str(meta["note"]))))
+        w.add(me, iri(RDFS.comment), literal(meta["note"]))
 
 
-def _entity(doc: Document, entity: Entity, g: Graph, coords: dict) -> None:
-    node = entity_iri(entity.id)
-    type_triple = (node, RDF.type, KC[entity.type])
-    g.add(type_triple)
-    _reify(doc, g, type_triple, entity.quote, key=f"decl|{entity.id}")
+def _entity(doc: Document, entity: Entity, w: GraphWriter, coords: dict) -> None:
+    node = iri(entity_iri(entity.id))
+    cls = iri(KC[entity.type])
+    w.add(node, _TYPE, cls)
+    _reify(doc, w, (node, _TYPE, cls), entity.quote, key=f"decl|{entity.id}")
     for lang, label in entity.labels.items():
-        g.add((node, RDFS.label, Literal(label, lang=lang)))
+        w.add(node, iri(RDFS.label), literal(label, lang=lang))
     for alias in entity.aliases:
-        g.add((node, SKOS.altLabel, Literal(alias)))
+        w.add(node, iri(SKOS.altLabel), literal(alias))
     if entity.wikidata:
-        g.add((node, SCHEMA.sameAs, WD[entity.wikidata]))
+        w.add(node, iri(SCHEMA.sameAs), iri(WD[entity.wikidata]))
     if entity.coords:
         lat, lon = entity.coords
-        g.add((node, SCHEMA.latitude, Literal(lat, datatype=XSD.decimal)))
-        g.add((node, SCHEMA.longitude, Literal(lon, datatype=XSD.decimal)))
-        _geometry(g, node, f"POINT({lon} {lat})")
+        w.add(node, iri(SCHEMA.latitude), decimal(lat))
+        w.add(node, iri(SCHEMA.longitude), decimal(lon))
+        _geometry(w, entity.id, f"POINT({lon} {lat})")
     if entity.route:
         for index, place in enumerate(entity.route, start=1):
             # stop IRIs are global, not per source: sources that agree on a route assert the same
             # triples, and sources that disagree give one stop two places, which SHACL reports
-            stop = URIRef(f"{node}/route/{index}")
-            g.add((node, KC.routeStop, stop))
-            g.add((stop, RDF.type, KC.RouteStop))
-            g.add((stop, KC.stopIndex, Literal(index, datatype=XSD.positiveInteger)))
-            g.add((stop, KC.stopPlace, entity_iri(place)))
-            g.add((node, KC.passesThrough, entity_iri(place)))
+            stop = iri(f"{entity_iri(entity.id)}/route/{index}")
+            w.add(node, iri(KC.routeStop), stop)
+            w.add(stop, _TYPE, iri(KC.RouteStop))
+            w.add(stop, iri(KC.stopIndex), literal(index, XSD.integer))
+            w.add(stop, iri(KC.stopPlace), iri(entity_iri(place)))
+            w.add(node, iri(KC.passesThrough), iri(entity_iri(place)))
         points = [coords.get(place) for place in entity.route]
         if all(points):
-            line = ", ".join(f"{lon} {lat}" for lat, lon in points)
-            _geometry(g, node, f"LINESTRING({line})")
+            _geometry(w, entity.id, "LINESTRING(" + ", ".join(f"{lon} {lat}" for lat, lon in points) + ")")
 
 
-def _geometry(g: Graph, node: URIRef, wkt: str) -> None:
-    geometry = URIRef(f"{node}/geometry")
-    g.add((node, GEO.hasGeometry, geometry))
-    g.add((geometry, RDF.type, GEO.Geometry))
-    g.add((geometry, GEO.asWKT, Literal(wkt, datatype=GEO.wktLiteral)))
+def _geometry(w: GraphWriter, entity_id: str, wkt: str) -> None:
+    node, geometry = iri(entity_iri(entity_id)), iri(f"{entity_iri(entity_id)}/geometry")
+    w.add(node, iri(GEO.hasGeometry), geometry)
+    w.add(geometry, _TYPE, iri(GEO.Geometry))
+    w.add(geometry, iri(GEO.asWKT), literal(wkt, GEO.wktLiteral))
 
 
-def _statement(doc: Document, stmt: Statement, g: Graph, me: URIRef) -> None:
-    subject = entity_iri(stmt.subject)
+def _statement(doc: Document, stmt: Statement, w: GraphWriter) -> None:
+    subject = iri(entity_iri(stmt.subject))
     if stmt.object is not None:
-        obj = entity_iri(stmt.object)
+        obj = iri(entity_iri(stmt.object))
     elif isinstance(stmt.value, Quantity):
-        obj = _quantity(stmt, g, me)
+        obj = _quantity(stmt, w)
     else:
-        obj = _literal(stmt.value, stmt.property.kind)
-    triple = (subject, stmt.property.iri, obj)
-    g.add(triple)
-    node = _reify(doc, g, triple, stmt.quote, key=f"stmt|{triple}|{stmt.quote}|{stmt.role}|{stmt.share}|{stmt.note}|{stmt.on}|{stmt.as_of}")
+        obj = _plain_value(stmt.value, stmt.property.kind)
+    triple = (subject, iri(stmt.property.iri), obj)
+    w.add(*triple)
+    node = _reify(doc, w, triple, stmt.quote,
+                  key=f"stmt|{triple}|{stmt.quote}|{stmt.role}|{stmt.share}|{stmt.note}|{stmt.on}|{stmt.as_of}")
     if stmt.role:
-        g.add((node, KC.role, Literal(stmt.role)))
+        w.add(node, iri(KC.role), literal(stmt.role))
     if stmt.share is not None:
-        g.add((node, KC.share, Literal(stmt.share, datatype=XSD.decimal)))
+        w.add(node, iri(KC.share), decimal(stmt.share))
     if stmt.note:
-        g.add((node, KC.note, Literal(stmt.note)))
+        w.add(node, iri(KC.note), literal(stmt.note))
     if stmt.as_of is not None:
-        g.add((node, KC.asOf, _temporal_literal(stmt.as_of)))
+        w.add(node, iri(KC.asOf), _temporal(stmt.as_of))
     for asset in stmt.on:
-        g.add((node, KC.onAsset, entity_iri(asset)))
+        w.add(node, iri(KC.onAsset), iri(entity_iri(asset)))
 
 
-def _reify(doc: Document, g: Graph, triple, quote: str | None, key: str) -> URIRef:
+def _reify(doc: Document, w: GraphWriter, triple: tuple[str, str, str], quote: str | None, key: str) -> str:
     """Add the rdf:Statement describing where `triple` comes from; return its node."""
-    me = g.identifier
-    node = statement_iri(me, "stmt/" + _digest(key))
+    graph = w.graph[1:-1]
+    node = iri(statement_iri(graph, "stmt/" + _digest(key)))
     s, p, o = triple
-    g.add((node, RDF.type, RDF.Statement))
-    g.add((node, RDF.subject, s))
-    g.add((node, RDF.predicate, p))
-    g.add((node, RDF.object, o))
-    g.add((node, PROV.wasDerivedFrom, me))
+    w.add(node, _TYPE, iri(RDF.Statement))
+    w.add(node, iri(RDF.subject), s)
+    w.add(node, iri(RDF.predicate), p)
+    w.add(node, iri(RDF.object), o)
+    w.add(node, iri(PROV.wasDerivedFrom), w.graph)
     if quote is not None and doc.text is not None:
         span = locate(doc.text, quote)
         if span is not None:  # kg.checks guarantees it; the guard keeps compile usable alone
             start, end = span
-            g.add((node, KC.quote, Literal(quote)))
-            g.add((node, KC.evidence, span_iri(me, start, end)))
-            g.add((node, KC.charStart, Literal(start, datatype=XSD.nonNegativeInteger)))
-            g.add((node, KC.charEnd, Literal(end, datatype=XSD.nonNegativeInteger)))
+            w.add(node, iri(KC.quote), literal(quote))
+            w.add(node, iri(KC.evidence), iri(span_iri(graph, start, end)))
+            w.add(node, iri(KC.charStart), literal(start, XSD.integer))
+            w.add(node, iri(KC.charEnd), literal(end, XSD.integer))
     return node
 
 
-def _quantity(stmt: Statement, g: Graph, me: URIRef) -> URIRef:
+def _quantity(stmt: Statement, w: GraphWriter) -> str:
     q: Quantity = stmt.value
-    node = statement_iri(me, "q/" + _digest(f"{stmt.subject}|{stmt.property.name}|{q}|{stmt.on}"))
-    g.add((node, RDF.type, SCHEMA.MonetaryAmount if q.currency else SCHEMA.QuantitativeValue))
-    g.add((node, SCHEMA.value, Literal(q.amount, datatype=XSD.decimal)))
+    node = iri(statement_iri(w.graph[1:-1], "q/" + _digest(f"{stmt.subject}|{stmt.property.name}|{q}|{stmt.on}")))
+    w.add(node, _TYPE, iri(SCHEMA.MonetaryAmount if q.currency else SCHEMA.QuantitativeValue))
+    w.add(node, iri(SCHEMA.value), decimal(q.amount))
     if q.currency:
-        g.add((node, SCHEMA.currency, Literal(q.currency)))
+        w.add(node, iri(SCHEMA.currency), literal(q.currency))
+        w.add(node, iri(RDFS.label), literal(f"{_readable(q.amount)} {q.currency}", lang="en"))
     if q.unit:
-        g.add((node, SCHEMA.unitText, Literal(q.unit)))
-        g.add((node, RDFS.label, Literal(f"{_plain(q.amount)} {UNITS[q.unit]}", lang="en")))
-    else:
-        g.add((node, RDFS.label, Literal(f"{_plain(q.amount)} {q.currency}", lang="en")))
+        w.add(node, iri(SCHEMA.unitText), literal(q.unit))
+        w.add(node, iri(RDFS.label), literal(f"{_readable(q.amount)} {UNITS[q.unit]}", lang="en"))
     if q.out_of is not None:
-        g.add((node, KC.outOf, Literal(q.out_of, datatype=XSD.decimal)))
+        w.add(node, iri(KC.outOf), decimal(q.out_of))
     if q.qualifier:
-        g.add((node, KC.qualifier, Literal(q.qualifier)))
+        w.add(node, iri(KC.qualifier), literal(q.qualifier))
     if q.aspect:
-        g.add((node, KC.aspect, Literal(q.aspect)))
+        w.add(node, iri(KC.aspect), literal(q.aspect))
     if q.as_of is not None:
-        g.add((node, KC.asOf, _temporal_literal(q.as_of)))
+        w.add(node, iri(KC.asOf), _temporal(q.as_of))
     return node
 
 
-def _plain(number: Decimal) -> str:
-    return f"{number:,f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:,f}"
+def _readable(number: Decimal) -> str:
+    """45000000000 -> '45,000,000,000'; 98.3 -> '98.3'."""
+    text = f"{number:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _literal(value, kind: str) -> Literal:
-    if kind in ("date", "temporal") or kind == "year":
-        return _temporal_literal(value)
-    if kind in ("number", "integer"):
-        return Literal(value, datatype=XSD.integer if kind == "integer" else XSD.decimal)
-    return Literal(str(value))
+def _plain_value(value, kind: str) -> str:
+    if kind in ("date", "temporal", "year"):
+        return _temporal(value)
+    if kind == "integer":
+        return literal(value, XSD.integer)
+    if kind == "number":
+        return decimal(Decimal(value))
+    return literal(value)
 
 
-def _temporal_literal(value) -> Literal:
+def _temporal(value) -> str:
     kind = temporal_kind(value)
     if kind == "date":
-        return Literal(value.isoformat() if isinstance(value, dt.date) else str(value), datatype=XSD.date)
+        return literal(value.isoformat() if isinstance(value, dt.date) else value, XSD.date)
     if kind == "yearmonth":
-        return Literal(str(value), datatype=XSD.gYearMonth)
-    return Literal(f"{int(value):04d}", datatype=XSD.gYear)
+        return literal(value, XSD.gYearMonth)
+    return literal(f"{int(value):04d}", XSD.gYear)
 
 
 def _digest(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def add_closure(g: Graph, onto: Ontology) -> None:
-    """Add to `g` the superclasses of its types and the superproperties of its predicates."""
-    supers, superprops = onto.superclasses, onto.superproperties
-    additions = []
-    for s, p, o in g:
-        if p == RDF.type:
-            additions.extend((s, RDF.type, sup) for sup in supers.get(o, ()))
-        elif p in superprops:
-            additions.extend((s, sup, o) for sup in superprops[p])
-    for triple in additions:
-        g.add(triple)
-
-
-__all__ = ["compile_documents", "compile_document", "graph_iri", "add_closure", "OWL"]

@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset
 
 PREFIXES = {
     "kc": "https://w3id.org/kzcn/ontology#",
@@ -44,12 +43,6 @@ KEEP_RUNS = 3  # old runs kept for servers still reading them
 
 class MissingBuild(Exception):
     """No build exists yet in the build directory."""
-
-
-def load_dataset(store: ox.Store, ds: Dataset) -> None:
-    """Bulk-load an rdflib Dataset into an Oxigraph store (via N-Quads, the fastest path)."""
-    data = ds.serialize(format="nquads", encoding="utf-8")
-    store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
 
 
 @contextmanager
