@@ -1,97 +1,155 @@
-"""Checks across files: every id resolves, types fit the ontology, quotes are in their article.
+"""Checks of the seeds: each document's own (quotes, qualifiers) and across documents (every id
+resolves to a declared entity of a fitting class, one type per id).
 
-`kg.facts` has already checked each file on its own; here the whole set of documents is checked
-together, because an article may use an entity declared in a reference file.
+`kg.facts` has already checked each file's structure. Cross-document checks work on outlines —
+what other files need to know of a document: its declarations and its references — so a build
+can check a changed file against thousands of unchanged ones without re-reading them
+(outlines are cached, see `kg.cache`).
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 from rdflib import URIRef
 
-from .facts import Document, Entity, Statement
+from .facts import Document
 from .ontology import Ontology
 from .problems import Problem, ProblemsFound, display_path
 from .quotes import locate, near_miss
 from .vocab import KC
 
 
+@dataclass(frozen=True)
+class Declaration:
+    id: str
+    type: str
+    path: str
+    line: int
+    coords: tuple[str, str] | None = None  # (lat, lon) as decimal strings
+
+
+@dataclass(frozen=True)
+class Reference:
+    id: str
+    path: str
+    line: int
+    wanted: tuple[str, ...]  # IRIs of the classes the entity must belong to (any of them)
+    what: str
+
+
+@dataclass
+class Outline:
+    """What the cross-document checks and the compiler need to know of one document."""
+
+    declarations: list[Declaration] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    route_places: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Outline":
+        return cls([Declaration(**{**d, "coords": tuple(d["coords"]) if d["coords"] else None}) for d in data["declarations"]],
+                   [Reference(**{**r, "wanted": tuple(r["wanted"])}) for r in data["references"]],
+                   list(data["route_places"]))
+
+
 @dataclass
 class Registry:
-    """All entities of all documents: id -> type, and id -> every declaration."""
+    """All entities of all documents: id -> type, id -> every declaration, id -> coordinates."""
 
     types: dict[str, str]
-    declarations: dict[str, list[Entity]]
+    declarations: dict[str, list[Declaration]]
+    coords: dict[str, tuple[str, str]]
 
 
-def registry(docs: list[Document]) -> tuple[Registry, list[Problem]]:
-    types: dict[str, str] = {}
-    first: dict[str, Entity] = {}
-    decls: dict[str, list[Entity]] = {}
-    problems = []
-    for doc in docs:
-        for entity in doc.entities:
-            decls.setdefault(entity.id, []).append(entity)
-            if entity.id not in types:
-                types[entity.id], first[entity.id] = entity.type, entity
-            elif types[entity.id] != entity.type:
-                other = first[entity.id].where
-                problems.append(Problem(entity.where.path, entity.where.line,
-                                        f"'{entity.id}' is a {entity.type} here but a {types[entity.id]} in "
-                                        f"{other.path}:{other.line}: use one type"))
-    return Registry(types, decls), problems
-
-
-def check(docs: list[Document], onto: Ontology) -> Registry:
-    """Check all documents together; raise ProblemsFound listing every problem."""
-    reg, problems = registry(docs)
-    for doc in docs:
-        problems.extend(_check_document(doc, reg, onto))
-    if problems:
-        raise ProblemsFound(problems)
-    return reg
-
-
-def _check_document(doc: Document, reg: Registry, onto: Ontology) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def ref(entity_id: str, path: str, line: int, wanted: set[URIRef] | frozenset, what: str) -> None:
-        if entity_id not in reg.types:
-            hint = difflib.get_close_matches(entity_id, reg.types, n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else "declare it under `entities:` or fix the id"
-            problems.append(Problem(path, line, f"unknown entity '{entity_id}' ({what}): {fix}"))
-            return
-        cls = onto.entity_classes[reg.types[entity_id]]
-        if wanted and not any(onto.is_a(cls, w) for w in wanted):
-            names = " or ".join(sorted(onto.label(w) for w in wanted))
-            problems.append(Problem(path, line, f"'{entity_id}' is a {reg.types[entity_id]}, but {what} must be a {names}"))
-
+def outline(doc: Document) -> Outline:
+    """The declarations and references of one document."""
+    out = Outline()
+    for e in doc.entities:
+        coords = (str(e.coords[0]), str(e.coords[1])) if e.coords else None
+        out.declarations.append(Declaration(e.id, e.type, e.where.path, e.where.line, coords))
+        for i, place in enumerate(e.route):
+            out.references.append(Reference(place, e.where.path, e.route_line, (str(KC.Place),), f"stop {i + 1} of the route of '{e.id}'"))
+            out.route_places.append(place)
     if doc.kind == "article" and doc.meta.get("dateline") is not None:
-        shown = display_path(doc.meta_path)
-        ref(str(doc.meta["dateline"]), shown, doc.meta_lines.get("dateline", 0), {KC.Place}, "the dateline")
+        out.references.append(Reference(str(doc.meta["dateline"]), display_path(doc.meta_path),
+                                        doc.meta_lines.get("dateline", 0), (str(KC.Place),), "the dateline"))
+    for stmt in doc.statements:
+        spec, path = stmt.property, stmt.where.path
+        out.references.append(Reference(stmt.subject, path, stmt.lines.get("subject", stmt.where.line),
+                                        tuple(sorted(map(str, spec.domains))), f"the subject of '{spec.name}'"))
+        if stmt.object is not None:
+            out.references.append(Reference(stmt.object, path, stmt.lines.get("object", stmt.where.line),
+                                            tuple(sorted(map(str, spec.ranges))), f"the object of '{spec.name}'"))
+        for asset in stmt.on:
+            out.references.append(Reference(asset, path, stmt.lines.get("applies_to", stmt.where.line),
+                                            (str(KC.Asset),), "`applies_to:`"))
+    return out
 
+
+def local_problems(doc: Document, onto: Ontology) -> list[Problem]:
+    """Problems visible in one document alone: quotes not in its article, misplaced qualifiers."""
+    problems: list[Problem] = []
     for entity in doc.entities:
-        for i, place in enumerate(entity.route):
-            ref(place, entity.where.path, entity.route_line, {KC.Place}, f"stop {i + 1} of the route of '{entity.id}'")
         if entity.route and not onto.is_a(onto.entity_classes[entity.type], KC.Asset):
             problems.append(Problem(entity.where.path, entity.route_line, f"only pipelines, roads and facilities have a route, not a {entity.type}"))
         if doc.text is not None and entity.quote is not None:
             problems.extend(_quote_problem(doc, entity.quote, entity.where.path, entity.where.line))
-
     for stmt in doc.statements:
-        path, spec = stmt.where.path, stmt.property
-        ref(stmt.subject, path, stmt.lines.get("subject", stmt.where.line), spec.domains, f"the subject of '{spec.name}'")
-        if stmt.object is not None:
-            ref(stmt.object, path, stmt.lines.get("object", stmt.where.line), spec.ranges, f"the object of '{spec.name}'")
-        for asset in stmt.on:
-            ref(asset, path, stmt.lines.get("applies_to", stmt.where.line), {KC.Asset}, "`applies_to:`")
-        if stmt.share is not None and spec.iri != KC.ownedBy:
+        path = stmt.where.path
+        if stmt.share is not None and stmt.property.iri != KC.ownedBy:
             problems.append(Problem(path, stmt.lines.get("share", stmt.where.line), "`share:` qualifies ownedBy statements only"))
         if doc.text is not None and stmt.quote is not None:
             problems.extend(_quote_problem(doc, stmt.quote, path, stmt.lines.get("quote", stmt.where.line)))
     return problems
+
+
+def check_outlines(outlines: list[Outline], onto: Ontology) -> Registry:
+    """Check every reference against every declaration; raise ProblemsFound listing all problems."""
+    types: dict[str, str] = {}
+    decls: dict[str, list[Declaration]] = {}
+    coords: dict[str, tuple[str, str]] = {}
+    problems: list[Problem] = []
+    for o in outlines:
+        for d in o.declarations:
+            decls.setdefault(d.id, []).append(d)
+            if d.coords and d.id not in coords:
+                coords[d.id] = d.coords
+            if d.id not in types:
+                types[d.id] = d.type
+            elif types[d.id] != d.type:
+                first = decls[d.id][0]
+                problems.append(Problem(d.path, d.line, f"'{d.id}' is a {d.type} here but a {types[d.id]} in "
+                                                        f"{first.path}:{first.line}: use one type"))
+    known = {name: onto.entity_classes[name] for name in set(types.values())}
+    for o in outlines:
+        for r in o.references:
+            if r.id not in types:
+                hint = difflib.get_close_matches(r.id, types, n=1)
+                fix = f"did you mean '{hint[0]}'?" if hint else "declare it under `entities:` or fix the id"
+                problems.append(Problem(r.path, r.line, f"unknown entity '{r.id}' ({r.what}): {fix}"))
+            elif r.wanted and not any(onto.is_a(known[types[r.id]], URIRef(w)) for w in r.wanted):
+                names = " or ".join(sorted(onto.label(URIRef(w)) for w in r.wanted))
+                problems.append(Problem(r.path, r.line, f"'{r.id}' is a {types[r.id]}, but {r.what} must be a {names}"))
+    if problems:
+        raise ProblemsFound(problems)
+    return Registry(types, decls, coords)
+
+
+def check(docs: list[Document], onto: Ontology) -> Registry:
+    """Check freshly read documents, each on its own and all together."""
+    problems = [p for doc in docs for p in local_problems(doc, onto)]
+    try:
+        registry = check_outlines([outline(doc) for doc in docs], onto)
+    except ProblemsFound as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ProblemsFound(problems)
+    return registry
 
 
 def _quote_problem(doc: Document, quote: str, path: str, line: int) -> list[Problem]:

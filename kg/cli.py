@@ -79,14 +79,27 @@ def main():
 @main.command()
 @project_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still printed.")
 @reports_problems
-def build(project, as_json):
-    """Check the seeds and build the store, TriG dump and graph view.
+def build(project, as_json, quiet):
+    """Check the seeds and build the store, TriG dump and graph view; unchanged files come from the cache.
 
-    Example: kg build
+    Example: kg build --json
     """
-    summary = build_stage.build(project, view=_view_writer())
-    click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+    summary = build_stage.build(project, view=_view_writer(), progress=_progress(quiet or as_json))
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+    elif not quiet:
+        click.echo("\n".join(summary.lines()))
+
+
+def _progress(off: bool):
+    """A progress bar on standard error for long loops (tqdm hides itself when not on a terminal)."""
+    if off:
+        return build_stage.no_progress
+    from tqdm import tqdm
+
+    return lambda items, label: tqdm(items, desc=label, unit="file", leave=False, disable=None, mininterval=0.5)
 
 
 def _view_writer():
@@ -105,9 +118,8 @@ def validate(project):
 
     Example: kg validate
     """
-    checked = build_stage.validate(project)
-    click.echo(f"OK: {len(checked.docs)} files, {len(checked.registry.types)} entities, "
-               f"{sum(len(d.statements) for d in checked.docs)} statements; 0 SHACL violations")
+    prepared = build_stage.validate(project)
+    click.echo(f"OK: {len(prepared.graphs) - 1} graphs, {len(prepared.registry.types)} entities; 0 SHACL violations")
 
 
 @main.command()

@@ -36,8 +36,11 @@ UNITS = {
 }
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
-ENTITY_KEYS = {"id", "type", "labels", "aliases", "wikidata", "coords", "route", "quote"}
-STATEMENT_KEYS = {"subject", "property", "object", "value", "quote", "role", "share", "note", "applies_to", "as_of"}
+ENTITY_KEYS = {"id", "type", "labels", "aliases", "wikidata", "coords", "route", "quote", "status"}
+STATEMENT_KEYS = {"subject", "property", "object", "value", "quote", "role", "share", "note", "applies_to", "as_of", "status"}
+# `kg draft` marks each proposal `status: draft`; only a person's review (deleting the key) lets it in.
+DRAFT_MESSAGE = ("draft proposal not yet reviewed: check it against the article and delete 'status: draft' "
+                 "(or delete the proposal)")
 QUANTITY_KEYS = {"amount", "unit", "currency", "out_of", "qualifier", "aspect", "as_of"}
 ARTICLE_META_KEYS = {"title", "date", "dateline", "publisher", "url", "language"}
 SOURCE_KEYS = {"id", "title", "url", "publisher", "date", "note"}
@@ -101,6 +104,7 @@ class Document:
     statements: list[Statement]
     meta: dict  # article metadata or source description
     text: str | None = None  # the article text
+    text_path: Path | None = None
     meta_path: Path | None = None
     meta_lines: dict = field(default_factory=dict)
 
@@ -167,6 +171,7 @@ def _article_header(data: Located, path: Path, articles_dir: Path, report) -> Do
     if not text_path.is_file():
         report(line, f"article '{article_id}' is missing: put its text in {display_path(text_path)}")
         return doc
+    doc.text_path = text_path
     try:
         doc.text = read_text(text_path)
     except ProblemsFound as exc:
@@ -229,6 +234,7 @@ def _entity(item, line, shown, onto: Ontology, report, need_quote: bool) -> Enti
         report(line, "an entity must be a mapping with `id:`, `type:` and `labels:`")
         return None
     _unknown_keys(item, ENTITY_KEYS, report)
+    _refuse_draft(item, line, report)
     entity_id = item.get("id")
     if not isinstance(entity_id, str) or not ID_PATTERN.match(entity_id):
         report(item.line_of("id"), f"entity id {entity_id!r} must be lower-case letters, digits, '-' or '_' (e.g. kenkiyak-atyrau)")
@@ -274,6 +280,15 @@ def _entity(item, line, shown, onto: Ontology, report, need_quote: bool) -> Enti
     return entity
 
 
+def _refuse_draft(item: Located, line: int, report) -> None:
+    if "status" not in item:
+        return
+    if item["status"] == "draft":
+        report(line, DRAFT_MESSAGE)
+    else:
+        report(item.line_of("status"), f"status {item['status']!r}: the only status is 'draft'; delete the key once reviewed")
+
+
 def _coords(value, line, report):
     if isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
         lat, lon = (Decimal(str(v)) for v in value)
@@ -292,6 +307,7 @@ def _statement(item, line, shown, onto: Ontology, report, need_quote: bool) -> S
         report(line, "a statement must be a mapping with `subject:`, `property:` and `object:` or `value:`")
         return None
     _unknown_keys(item, STATEMENT_KEYS, report)
+    _refuse_draft(item, line, report)
     subject, prop_name = item.get("subject"), item.get("property")
     if not isinstance(subject, str):
         report(item.line_of("subject"), "statement needs `subject:` with an entity id")

@@ -34,6 +34,9 @@ _PROPERTY_KEYS = {SH.path, SH.minCount, SH.maxCount, SH.datatype, SH["class"], S
                   SH.message}
 
 
+_FOCUS = "#FOCUS#\n"  # in every check's target pattern; replaced by a VALUES block to check some nodes only
+
+
 class UnsupportedShape(Exception):
     """The shapes file uses a SHACL feature this translation does not implement."""
 
@@ -75,7 +78,7 @@ def load_checks(shapes_path: Path) -> list[Check]:
         targets = list(g.objects(shape, SH.targetClass))
         if len(targets) != 1:
             raise UnsupportedShape(f"{shape}: exactly one sh:targetClass is supported")
-        target = f"?this a {_n3(targets[0])} ."
+        target = f"{_FOCUS} ?this a {_n3(targets[0])} ."
         kind = g.value(shape, SH.nodeKind)
         if kind is not None:
             checks.append(Check(f"SELECT DISTINCT ?this WHERE {{ {target} FILTER ({_kind_test('?this', kind)}) }}",
@@ -180,11 +183,14 @@ _PROLOGUE = re.compile(r"(\s*PREFIX\s+[\w-]*:\s*<[^>]*>)*\s*", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{[?$](\w+)\}")
 
 
-def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
-    """Every violation of every check on the union of the store's graphs."""
+def run_checks(store: ox.Store, checks: list[Check], focus: set[str] | None = None) -> list[Violation]:
+    """Every violation of every check on the union of the store's graphs (of `focus` nodes only, if given)."""
+    if focus is not None and not focus:
+        return []
+    values = "" if focus is None else "VALUES ?this { " + " ".join(f"<{iri}>" for iri in sorted(focus)) + " }\n"
     found = set()
     for check in checks:
-        for row in store.query(check.query, use_default_graph_as_union=True):
+        for row in store.query(check.query.replace(_FOCUS, values), use_default_graph_as_union=True):
             focus = row["this"].value
             value = _value(row, "value")
             message = _PLACEHOLDER.sub(lambda m: _fill(row, m.group(1)), check.message)
@@ -205,6 +211,6 @@ def _fill(row, name: str) -> str:
     return value if value is not None else "?"
 
 
-def validate_store(store: ox.Store, shapes_path: Path) -> list[Violation]:
+def validate_store(store: ox.Store, shapes_path: Path, focus: set[str] | None = None) -> list[Violation]:
     """Validate the union of the store's graphs against the shapes file."""
-    return run_checks(store, load_checks(shapes_path))
+    return run_checks(store, load_checks(shapes_path), focus)

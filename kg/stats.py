@@ -21,6 +21,7 @@ class Summary:
     statements: int
     entities: dict[str, int]
     outputs: dict[str, str]
+    files_read: int | None = None  # by a build: files parsed (the rest came from its cache)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -32,6 +33,8 @@ class Summary:
             f"{sum(self.entities.values()) - self.entities.get('Meeting', 0)} entities: {per_class}",
             f"{self.statements:,} statements with provenance",
         ]
+        if self.files_read is not None:
+            out.append(f"{self.files_read} input file(s) read and compiled; the others came from the build cache")
         out += [f"{name}: {path}" for name, path in self.outputs.items()]
         return out
 

@@ -1,0 +1,83 @@
+"""Incremental builds re-read only what changed and give exactly the quads of a clean build."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from kg.build import Project, build
+from kg.store import open_store
+
+FACTS = "facts/000_617ef15b8252d5c0.yaml"
+
+
+def quads(build_dir) -> set[str]:
+    return {str(q) for q in open_store(build_dir).quads_for_pattern(None, None, None, None)}
+
+
+def trig_quads(build_dir) -> set[str]:
+    store = ox.Store()
+    store.load(path=str(build_dir / "kg.trig"), format=ox.RdfFormat.TRIG)
+    return {str(q) for q in store.quads_for_pattern(None, None, None, None)}
+
+
+def clean_build(repo, seeds, tmp_path) -> set[str]:
+    out = tmp_path / "clean"
+    build(Project(root=repo, seeds=seeds, build_dir=out))
+    return quads(out)
+
+
+@pytest.mark.parametrize("edit", ["value", "coordinates", "removed file", "new file"])
+def test_incremental_build_equals_clean_build(edit, repo, seeds_copy, tmp_path):
+    out = tmp_path / "incremental"
+    first = build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    assert first.files_read == 9
+    before = quads(out)
+
+    if edit == "value":
+        path = seeds_copy / FACTS
+        path.write_text(path.read_text(encoding="utf-8").replace("value: 1979,", "value: 1978,"), encoding="utf-8")
+        expected_reads = 1
+    elif edit == "coordinates":
+        # Shymkent is on the route of a pipeline declared in another file: that file's entry is stale too
+        path = seeds_copy / "reference" / "wd.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("coords: [42.317, 69.596]", "coords: [42.3, 69.6]"),
+                        encoding="utf-8")
+        expected_reads = 2
+    elif edit == "removed file":
+        (seeds_copy / "reference" / "kcp.yaml").unlink()
+        expected_reads = 0
+    else:
+        (seeds_copy / "reference" / "extra.yaml").write_text(
+            "source: {id: EXTRA, title: Extra source}\n"
+            "statements:\n  - {subject: citic, property: sector, value: telecommunications}\n", encoding="utf-8")
+        expected_reads = 1
+
+    second = build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    assert second.files_read == expected_reads
+    after = quads(out)
+    assert after != before
+    assert after == clean_build(repo, seeds_copy, tmp_path)
+    assert trig_quads(out) == after
+
+
+def test_unchanged_rebuild_reads_nothing_and_changes_nothing(repo, seeds_copy, tmp_path):
+    out = tmp_path / "b"
+    build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    before = quads(out)
+    again = build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    assert again.files_read == 0
+    assert quads(out) == before
+
+
+def test_incremental_build_still_runs_shacl_on_what_changed(repo, seeds_copy, tmp_path):
+    from kg.problems import ProblemsFound
+
+    out = tmp_path / "b"
+    build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    before = quads(out)
+    ref = seeds_copy / "reference" / "ref.yaml"
+    ref.write_text(ref.read_text(encoding="utf-8").replace("value: 2024-07-04}", "value: 2024-06-30}"), encoding="utf-8")
+    with pytest.raises(ProblemsFound, match="before it starts"):
+        build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    assert quads(out) == before
