@@ -157,3 +157,33 @@ def stats(project, as_json):
 
     summary = summarize(open_store(project.out), project.out)
     click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else "\n".join(summary.lines()))
+
+# --- view (issue 4): `kg view` ------------------------------------------------------------------
+
+
+@main.command()
+@project_options
+@click.option("--lang", type=click.Choice(["en", "ru", "kk", "zh"]), default="en", show_default=True,
+              help="Language of node labels, falling back to English.")
+@click.option("--focus", metavar="ENTITY", help="Show only this entity (id, label or alias) and its neighbourhood.")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Relations to follow from --focus.")
+@click.option("--query", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show the entities and relations of this CONSTRUCT query's result (FILE.rq).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Page to write (default: BUILD_DIR/view.html).")
+@reports_problems
+def view(project, lang, focus, depth, query_file, output):
+    """Write the interactive graph view of the built graph: one HTML file that works offline.
+
+    Example: kg view --focus CNPC --depth 2 -o cnpc.html
+    """
+    from .view import write_view
+
+    output = output or project.out / "view.html"
+    sparql = query_file.read_text(encoding="utf-8") if query_file else None
+    try:
+        net = write_view(open_store(project.out), output, lang=lang, focus=focus, depth=depth, query=sparql)
+    except (LookupError, ValueError, SyntaxError) as exc:  # unknown focus, not a CONSTRUCT, bad SPARQL
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {output}: {net.number_of_nodes()} entities, {net.number_of_edges()} relations")

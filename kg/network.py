@@ -3,6 +3,7 @@
 Nodes are entities (members of kc:Entity), never literals or statement nodes; edges are the kc:
 relations between two entities, one edge per relation and direction (a MultiDiGraph keeps
 several relations between the same two nodes apart), with the graphs asserting each.
+`ego_network` and `construct_network` cut it down for focused views.
 """
 
 from __future__ import annotations
@@ -53,3 +54,28 @@ def entity_network(store: ox.Store) -> nx.MultiDiGraph:
             label = row["plabel"].value if row["plabel"] is not None else prop
             net.add_edge(s, o, key=prop, property=prop, label=label, sources=row["g"].value)
     return net
+
+
+def ego_network(net: nx.MultiDiGraph, center: str, depth: int) -> nx.MultiDiGraph:
+    """The entities within `depth` relations of `center`, in either direction, and their relations."""
+    return nx.ego_graph(net, center, radius=depth, undirected=True)
+
+
+def construct_network(net: nx.MultiDiGraph, triples) -> nx.MultiDiGraph:
+    """The part of `net` a CONSTRUCT result shows: the entities it mentions, the kc: relations it holds."""
+    sub = nx.MultiDiGraph()
+    relations = []
+    for triple in triples:
+        s, o = _entity(triple.subject), _entity(triple.object)
+        for node in (s, o):
+            if node in net:
+                sub.add_node(node, **net.nodes[node])
+        relations.append((s, o, triple.predicate.value.removeprefix(str(KC))))
+    for s, o, prop in relations:
+        if net.has_edge(s, o, key=prop):
+            sub.add_edge(s, o, key=prop, **net.edges[s, o, prop])
+    return sub
+
+
+def _entity(term) -> str | None:
+    return entity_id_of(term.value) if isinstance(term, ox.NamedNode) else None
