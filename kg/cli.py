@@ -187,3 +187,38 @@ def view(project, lang, focus, depth, query_file, output):
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(f"wrote {output}: {net.number_of_nodes()} entities, {net.number_of_edges()} relations")
+
+
+@main.command()
+@project_options
+@click.argument("article", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE (and the article's metadata beside it if missing) instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite FILE even if it exists (it may be curated).")
+@reports_problems
+def draft(project, article, fmt, output, force):
+    """Propose a facts file for ARTICLE.txt, each proposal marked `status: draft` for review.
+
+    Example: kg draft seeds/articles/ID.txt -o seeds/facts/ID.yaml
+    """
+    from .draft import DraftError, draft_file, render, write_meta
+    from .ontology import Ontology
+
+    if output and output.exists() and not force:
+        click.echo(f"error: {output} exists and may be curated: choose another file or add --force", err=True)
+        sys.exit(1)
+    try:
+        proposal = draft_file(article, project.seeds_dir, Ontology(project.ontology_path))
+    except DraftError as exc:
+        click.echo(f"error: {article}: {exc}", err=True)
+        sys.exit(1)
+    if not output:
+        click.echo(render(proposal, fmt), nl=False)
+        return
+    output.write_text(render(proposal, fmt), encoding="utf-8")
+    if not (meta := article.with_suffix(".yaml")).exists():
+        write_meta(proposal, meta)
+        click.echo(f"wrote {meta}: add its title, publisher and url", err=True)
+    click.echo(f"wrote {output}: {len(proposal.facts['entities'])} entities, {len(proposal.facts['statements'])} statements to review", err=True)
+
