@@ -6,7 +6,9 @@ problems it collected, so a user fixes a file in one pass instead of one error p
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -33,8 +35,13 @@ class ProblemsFound(Exception):
 
 def display_path(path: Path | str) -> str:
     """A path as the user should see it: relative to the working directory when inside it."""
+    return _display(str(path), os.getcwd())
+
+
+@lru_cache(maxsize=65536)  # called for every file and every problem: resolving paths is not free
+def _display(path: str, cwd: str) -> str:
     p = Path(path)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(p.resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(p)
+        return path

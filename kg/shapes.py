@@ -56,6 +56,7 @@ class Check:
     query: str
     path: str | None
     message: str
+    flags: tuple[str, ...] = ()  # combined value checks: the message of each ?fN flag that is true
 
 
 def _n3(term) -> str:
@@ -109,9 +110,10 @@ def _property_checks(g: Graph, prop, target: str) -> list[Check]:
     p, own_message = _n3(path), g.value(prop, SH.message)
     base = f"{target} ?this {p} ?value ."
     checks: list[tuple[str, str]] = []
+    per_value: list[tuple[str, str]] = []  # (condition of a violation, message): one scan for all of them
 
     def each_value(condition: str, message: str) -> None:
-        checks.append((f"SELECT DISTINCT ?this ?value WHERE {{ {base} FILTER ({condition}) }}", message))
+        per_value.append((condition, message))
 
     if (n := g.value(prop, SH.minCount)) is not None:
         checks.append((f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {target} "
@@ -155,7 +157,15 @@ def _property_checks(g: Graph, prop, target: str) -> list[Check]:
         checks.append((f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {target} "
                        f"OPTIONAL {{ ?this {p} ?value FILTER ({_lang_test(g, langs)}) }} }} GROUP BY ?this }} "
                        f"FILTER (?n < {int(n)}) }}", f"needs at least {int(n)} value(s) in the required language"))
-    return [Check(query, str(path), str(own_message) if own_message else message) for query, message in checks]
+    result = [Check(query, str(path), str(own_message) if own_message else message) for query, message in checks]
+    if per_value:
+        # an expression error leaves a flag unbound, which counts as no violation, as a FILTER error would
+        binds = " ".join(f"BIND (COALESCE({cond}, false) AS ?f{i})" for i, (cond, _) in enumerate(per_value))
+        any_flag = " || ".join(f"?f{i}" for i in range(len(per_value)))
+        query = f"SELECT DISTINCT * WHERE {{ {base} {binds} FILTER ({any_flag}) }}"
+        flags = tuple(str(own_message) if own_message else message for _, message in per_value)
+        result.append(Check(query, str(path), "", flags))
+    return result
 
 
 def _datatype_test(datatype) -> str:
@@ -191,10 +201,12 @@ def run_checks(store: ox.Store, checks: list[Check], focus: set[str] | None = No
     found = set()
     for check in checks:
         for row in store.query(check.query.replace(_FOCUS, values), use_default_graph_as_union=True):
-            focus = row["this"].value
-            value = _value(row, "value")
-            message = _PLACEHOLDER.sub(lambda m: _fill(row, m.group(1)), check.message)
-            found.add(Violation(focus, check.path, value, message))
+            focus, value = row["this"].value, _value(row, "value")
+            if check.flags:
+                messages = [m for i, m in enumerate(check.flags) if _value(row, f"f{i}") == "true"]
+            else:
+                messages = [_PLACEHOLDER.sub(lambda m: _fill(row, m.group(1)), check.message)]
+            found.update(Violation(focus, check.path, value, message) for message in messages)
     return sorted(found, key=lambda v: (v.focus, v.path or "", v.message, v.value or ""))
 
 
