@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from synthetic_graph import synthetic_store  # noqa: E402
-from test_view import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 from kg.layout import spread  # noqa: E402
 from kg.network import entity_network  # noqa: E402

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -24,7 +26,7 @@ from .facts import iter_input_files, load_document
 from .ontology import Ontology
 from .problems import Problem, ProblemsFound, display_path
 from .shapes import Violation, validate_store
-from .stats import Summary, summarize
+from .stats import VIEW_LIMIT, Summary, summarize
 from .store import MissingBuild, current_run, new_run
 from .vocab import ONTOLOGY_IRI, entity_id_of
 
@@ -175,28 +177,52 @@ MANIFEST = "manifest.json"
 
 def build(project: Project, view=None, progress: Progress = no_progress) -> Summary:
     """Validate, then write store, TriG (and the view, if a writer is given) as the new build."""
+    clock = Timings()
     onto_hash = hashlib.sha256(project.ontology_path.read_bytes()).hexdigest()[:16]
     cache = Cache(project.out / "cache", onto_hash)
-    prepared = prepare(project, cache, progress)
+    with clock("read, check, compile"):
+        prepared = prepare(project, cache, progress)
     manifest = {graph: entry.key for graph, entry in prepared.graphs.items()}
     previous = _previous_build(project.out)
     with new_run(project.out) as run:
-        if previous is not None:
-            store = _update_from(previous, manifest, prepared, run / "store", project)
-        else:
-            store = ox.Store(str(run / "store"))
-            store.bulk_load(prepared.nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-            check_shapes(store, prepared, project)
-        store.flush()
-        (run / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=0), encoding="utf-8")
-        write_trig(prepared, run / "kg.trig")
+        with clock("store"):
+            if previous is not None:
+                store, focus = _update_from(previous, manifest, prepared, run / "store")
+            else:
+                store, focus = ox.Store(str(run / "store")), None
+                store.bulk_load(prepared.nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        with clock("shacl"):
+            if focus is None or focus:
+                check_shapes(store, prepared, project, focus=focus)
+        with clock("dump"):
+            store.flush()
+            (run / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=0), encoding="utf-8")
+            write_trig(prepared, run / "kg.trig")
         summary = summarize(store, project.out)
-        summary.files_read = prepared.files_read
-        if view is not None:
-            view(store, run / "graph.html")
+        if view is not None and summary.entity_count <= VIEW_LIMIT:
+            with clock("view"):
+                view(store, run / "graph.html")
+        else:
+            summary.outputs["view"] = None
         del store  # release the lock before the folder is renamed into place
     cache.save_index()
+    summary.files_read, summary.timings = prepared.files_read, clock.seconds
     return summary
+
+
+class Timings:
+    """Wall-clock seconds per build phase, for `kg build --json` and the benchmarks."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, phase: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = round(time.perf_counter() - start, 3)
 
 
 def _previous_build(out: Path) -> tuple[Path, dict] | None:
@@ -207,8 +233,9 @@ def _previous_build(out: Path) -> tuple[Path, dict] | None:
         return None
 
 
-def _update_from(previous: tuple[Path, dict], manifest: dict, prepared: Prepared, target: Path, project: Project) -> ox.Store:
-    """A store equal to a clean build's, made from the previous one by replacing changed graphs."""
+def _update_from(previous: tuple[Path, dict], manifest: dict, prepared: Prepared, target: Path) -> tuple[ox.Store, set[str]]:
+    """A store equal to a clean build's, made from the previous one by replacing changed graphs;
+    returned with the nodes the change touched (the ones SHACL must look at again)."""
     run, old = previous
     changed = sorted(g for g in set(manifest) | set(old) if manifest.get(g) != old.get(g))
     source = ox.Store.read_only(str(run / "store"))
@@ -221,10 +248,7 @@ def _update_from(previous: tuple[Path, dict], manifest: dict, prepared: Prepared
     text = "".join(prepared.graphs[g].nquads() for g in changed if g in prepared.graphs)
     if text:
         store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-    focus |= _touched(store, changed)
-    if changed:
-        check_shapes(store, prepared, project, focus=focus)
-    return store
+    return store, focus | _touched(store, changed)
 
 
 def _touched(store: ox.Store, graphs: list[str]) -> set[str]:

@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from . import build as build_stage
-from .problems import ProblemsFound
-from .store import MissingBuild, open_store
+from .problems import ProblemsFound, UsageError
+from .store import open_store
 
 
 def _default_root() -> Path:
@@ -53,9 +53,10 @@ def reports_problems(func):
         except ProblemsFound as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            click.echo(f"{len(exc.problems)} problem(s); nothing was written, the previous build is unchanged.", err=True)
+            if func.__name__ in WRITERS:
+                click.echo(f"{len(exc.problems)} problem(s); nothing was written, the previous build is unchanged.", err=True)
             sys.exit(1)
-        except MissingBuild as exc:
+        except UsageError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except OSError as exc:
@@ -68,6 +69,10 @@ def reports_problems(func):
             sys.exit(70)
 
     return wrapper
+
+
+# Commands that check the seeds on the way to writing a build: their problems leave it untouched.
+WRITERS = {"build", "validate"}
 
 
 @click.group()
@@ -158,35 +163,106 @@ def stats(project, as_json):
     summary = summarize(open_store(project.out), project.out)
     click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else "\n".join(summary.lines()))
 
-# --- view (issue 4): `kg view` ------------------------------------------------------------------
+
+@main.command(name="queries")
+@project_options
+@reports_problems
+def list_queries(project):
+    """List the library's queries (queries/*.rq) with their summaries and parameters.
+
+    Example: kg queries
+    """
+    from .library import load_library
+
+    for name, q in load_library(project.root / "queries").items():
+        params = f" [{', '.join(f'{p.name}={p.default}' for p in q.params)}]" if q.params else ""
+        click.echo(f"{name:<28} {q.summary}{params}")
 
 
 @main.command()
 @project_options
-@click.option("--lang", type=click.Choice(["en", "ru", "kk", "zh"]), default="en", show_default=True,
-              help="Language of node labels, falling back to English.")
-@click.option("--focus", metavar="ENTITY", help="Show only this entity (id, label or alias) and its neighbourhood.")
-@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Relations to follow from --focus.")
-@click.option("--query", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Show the entities and relations of this CONSTRUCT query's result (FILE.rq).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Page to write (default: BUILD_DIR/view.html).")
+@click.argument("ref", required=False, metavar="NAME|FILE.rq")
+@click.option("--sparql", help="Run this SPARQL text instead of a library query or file.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter to VALUE (as an RDF term, never as text).")
+@click.option("--lang", type=click.Choice(["en", "kk", "ru", "zh"]), default=None, help="Language of labels, falling back to English.")
+@click.option("--format", "fmt", type=click.Choice(__import__("kg.results", fromlist=["FORMATS"]).FORMATS), default="table", show_default=True,
+              help="Output format (json: SPARQL 1.1 results JSON); CONSTRUCT results are Turtle.")
+@click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 endpoint instead of the built store.")
 @reports_problems
-def view(project, lang, focus, depth, query_file, output):
-    """Write the interactive graph view of the built graph: one HTML file that works offline.
+def query(project, ref, sparql, params, lang, fmt, endpoint):
+    """Run a library query, a .rq file or SPARQL text on the built graph.
 
-    Example: kg view --focus CNPC --depth 2 -o cnpc.html
+    Example: kg query entity --param entity=CNPC --lang zh
     """
-    from .view import write_view
+    from . import query as run_query, results
+    from .library import Query, QueryError, find_query
 
-    output = output or project.out / "view.html"
-    sparql = query_file.read_text(encoding="utf-8") if query_file else None
+    if bool(ref) == bool(sparql):
+        raise QueryError("give a query NAME, a FILE.rq or --sparql TEXT (see `kg queries`)")
+    if any("=" not in p for p in params):
+        raise QueryError("write parameters as --param NAME=VALUE")
+    q = Query.from_text(sparql, origin="--sparql", name="sparql") if sparql else find_query(ref, project.root / "queries")
+    runner = run_query.endpoint_runner(endpoint) if endpoint else run_query.store_runner(open_store(project.out))
+    result = run_query.run(q, runner, dict(p.split("=", 1) for p in params), lang)
+    labels = run_query.labels(runner, result.iris(), lang) if fmt in results.FOR_PEOPLE else None
+    click.echo(results.render(result, fmt, labels), nl=False)
+
+
+@main.command()
+@project_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless you mean to share).")
+@click.option("--port", default=7878, show_default=True, type=int, help="Port of the SPARQL endpoint.")
+@click.option("--ui-port", type=int, default=None, help="Port of the pages: index, graph view, query library (default: PORT+1).")
+@click.option("--timeout", "timeout_s", default=None, type=click.IntRange(1),
+              help="Query timeout in seconds (off by default: see docs/serve.md before serving heavy traffic with it).")
+@click.option("--writable", is_flag=True, help="Accept updates, into a private copy of the build discarded on exit.")
+@reports_problems
+def serve(project, host, port, ui_port, timeout_s, writable):
+    """Serve the build as a SPARQL 1.1 endpoint, with the graph view and the query library; Ctrl-C stops.
+
+    Example: kg serve --port 7878
+    """
+    from .library import load_library
+    from .serve import serve_until_stopped, serving
+
+    queries = load_library(project.root / "queries")
     try:
-        net = write_view(open_store(project.out), output, lang=lang, focus=focus, depth=depth, query=sparql)
-    except (LookupError, ValueError, SyntaxError) as exc:  # unknown focus, not a CONSTRUCT, bad SPARQL
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    click.echo(f"wrote {output}: {net.number_of_nodes()} entities, {net.number_of_edges()} relations")
+        with serving(project.out, queries, host=host, port=port, ui_port=ui_port, timeout_s=timeout_s, writable=writable) as service:
+            click.echo(f"SPARQL endpoint: {service.endpoint} ({'read-write' if writable else 'read-only'}, build {service.run.name})")
+            click.echo(f"pages: {service.pages}  (Ctrl-C to stop)")
+            serve_until_stopped(service, project.out, click.echo)
+    except KeyboardInterrupt:  # Ctrl-C while starting: everything started is already stopped
+        click.echo("stopped", err=True)
+
+
+@main.command()
+@project_options
+@click.option("--endpoint", "url", required=True, help="Graph Store URL (Oxigraph: …/store, Virtuoso: …/sparql-graph-crud-auth), or the update URL with --protocol update.")
+@click.option("--protocol", type=click.Choice(["graph-store", "update"]), default="graph-store", show_default=True,
+              help="SPARQL 1.1 Graph Store HTTP Protocol, or SPARQL Update for servers without it.")
+@click.option("--user", default=None, help="User name; the password comes from KG_PASSWORD or a prompt.")
+@reports_problems
+def push(project, url, protocol, user):
+    """Upload every named graph of the build to a SPARQL server, replacing earlier copies.
+
+    Example: kg push --endpoint http://127.0.0.1:7878/store
+    """
+    from .endpoint import Credentials, redact
+    from .push import push as upload
+
+    store = open_store(project.out)
+    auth = Credentials(user, os.environ.get("KG_PASSWORD") or _ask_password(user)) if user else None
+    with click.progressbar(length=len(store), label="pushing", file=sys.stderr) as bar:
+        pushed = upload(store, url, protocol=protocol, auth=auth, progress=bar.update)
+    click.echo(f"pushed {pushed.graphs} graphs, {pushed.triples:,} triples to {redact(url)}")
+
+
+def _ask_password(user: str) -> str:
+    from .endpoint import EndpointError
+
+    if not sys.stdin.isatty():
+        raise EndpointError(f"no password for {user}: set KG_PASSWORD (it is never printed)")
+    return click.prompt(f"password for {user}", hide_input=True, err=True)
 
 
 @main.command()
@@ -222,3 +298,33 @@ def draft(project, article, fmt, output, force):
         click.echo(f"wrote {meta}: add its title, publisher and url", err=True)
     click.echo(f"wrote {output}: {len(proposal.facts['entities'])} entities, {len(proposal.facts['statements'])} statements to review", err=True)
 
+
+# --- view (issue 4): `kg view` ------------------------------------------------------------------
+
+
+@main.command()
+@project_options
+@click.option("--lang", type=click.Choice(["en", "ru", "kk", "zh"]), default="en", show_default=True,
+              help="Language of node labels, falling back to English.")
+@click.option("--focus", metavar="ENTITY", help="Show only this entity (id, label or alias) and its neighbourhood.")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Relations to follow from --focus.")
+@click.option("--query", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show the entities and relations of this CONSTRUCT query's result (FILE.rq).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Page to write (default: BUILD_DIR/view.html).")
+@reports_problems
+def view(project, lang, focus, depth, query_file, output):
+    """Write the interactive graph view of the built graph: one HTML file that works offline.
+
+    Example: kg view --focus CNPC --depth 2 -o cnpc.html
+    """
+    from .view import write_view
+
+    output = output or project.out / "view.html"
+    sparql = query_file.read_text(encoding="utf-8") if query_file else None
+    try:
+        net = write_view(open_store(project.out), output, lang=lang, focus=focus, depth=depth, query=sparql)
+    except (LookupError, ValueError, SyntaxError) as exc:  # unknown focus, not a CONSTRUCT, bad SPARQL
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {output}: {net.number_of_nodes()} entities, {net.number_of_edges()} relations")

@@ -26,11 +26,15 @@ class Problem:
 
 
 class ProblemsFound(Exception):
-    """Raised with every problem a stage found; nothing was written."""
+    """Raised with every problem a stage found in its input (exit 1); nothing was written."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(Exception):
+    """A command cannot run as asked: an unknown name, a missing parameter, no build yet (exit 2)."""
 
 
 def display_path(path: Path | str) -> str:

@@ -9,6 +9,10 @@ import pyoxigraph as ox
 
 from .vocab import KC
 
+# Above this many entities `kg build` writes no full graph view: the page is ~1 MB per 1,000
+# entities, takes ~8 s per 1,000 to generate, and a network that size is unreadable anyway.
+VIEW_LIMIT = 5000
+
 _CLASSES = ("Organization", "Person", "Post", "Project", "Pipeline", "Road", "Facility", "Event", "Meeting", "Place")
 
 
@@ -22,20 +26,29 @@ class Summary:
     entities: dict[str, int]
     outputs: dict[str, str]
     files_read: int | None = None  # by a build: files parsed (the rest came from its cache)
+    timings: dict[str, float] | None = None  # by a build: seconds per phase
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def entity_count(self) -> int:
+        # meetings are events too: counted once
+        return sum(self.entities.values()) - self.entities.get("Meeting", 0)
 
     def lines(self) -> list[str]:
         per_class = ", ".join(f"{n} {c}" for c, n in self.entities.items() if n)
         out = [
             f"{self.quads:,} quads in {self.graphs} graphs: {self.articles} article(s), {self.sources} reference source(s)",
-            f"{sum(self.entities.values()) - self.entities.get('Meeting', 0)} entities: {per_class}",
+            f"{self.entity_count} entities: {per_class}",
             f"{self.statements:,} statements with provenance",
         ]
         if self.files_read is not None:
             out.append(f"{self.files_read} input file(s) read and compiled; the others came from the build cache")
-        out += [f"{name}: {path}" for name, path in self.outputs.items()]
+        out += [f"{name}: {path}" for name, path in self.outputs.items() if path]
+        if not self.outputs.get("view") and self.entity_count > VIEW_LIMIT:
+            out.append(f"view: not written for {self.entity_count:,} entities (over {VIEW_LIMIT:,}): "
+                       "use `kg view --focus ENTITY` or `kg view --query FILE.rq`")
         return out
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .problems import UsageError
+
 PREFIXES = {
     "kc": "https://w3id.org/kzcn/ontology#",
     "res": "https://w3id.org/kzcn/resource/",
@@ -41,7 +43,7 @@ OUTPUTS = ("store", "kg.trig", "graph.html")
 KEEP_RUNS = 3  # old runs kept for servers still reading them
 
 
-class MissingBuild(Exception):
+class MissingBuild(UsageError):
     """No build exists yet in the build directory."""
 
 

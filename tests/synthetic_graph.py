@@ -6,10 +6,13 @@ Nothing here is real data: sources are `res:source/SYN-k`, entities `res:syn-N`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import networkx as nx
 import pyoxigraph as ox
 
 KC = "https://w3id.org/kzcn/ontology#"
+ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "kc.ttl"
 RES = "https://w3id.org/kzcn/resource/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -64,6 +67,8 @@ def synthetic_store(nodes: int, *, seed: int = 0) -> ox.Store:
         _fact(add, s, _n(KC + RELATIONS[j % len(RELATIONS)]), o, graphs[j % SOURCES], f"r{j}")
     store = ox.Store()
     store.extend(quads)
+    # the ontology graph, as every build has it: the view reads class and relation labels from it
+    store.load(path=str(ONTOLOGY), format=ox.RdfFormat.TURTLE, to_graph=_n("https://w3id.org/kzcn/ontology"))
     return store
 
 

@@ -22,9 +22,6 @@ from kg.network import entity_network
 from kg.view import write_view
 from synthetic_graph import synthetic_store
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LOCAL_SCHEMES = {"file", "about", "data"}
 PAYLOAD = '<img src=x onerror="window.__xss=1">'
@@ -34,18 +31,6 @@ def page_network(path: Path) -> dict:
     """The nodes and edges a page embeds."""
     block = re.search(r'<script type="application/json" id="kg-network">(.*?)</script>', path.read_text(encoding="utf-8"), re.S)
     return json.loads(block.group(1))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Opened:

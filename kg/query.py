@@ -1,0 +1,243 @@
+"""Running a query: parameters bound as RDF terms, on the embedded store or a SPARQL endpoint.
+
+Parameters are never spliced into the text as text. Each value becomes an RDF term (a literal,
+or an IRI for ``type: iri``) written in N-Triples syntax by pyoxigraph, which escapes quotes,
+backslashes and newlines, and enters the query as ``VALUES ?name { term }`` at the top of the
+WHERE clause. That is plain SPARQL 1.1, so the same prepared text runs on Oxigraph, on rdflib
+and on any remote engine; a value such as ``x" } UNION { ?s ?p ?o } #`` stays one string.
+
+>>> store = ox.Store()
+>>> store.add(ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/name"), ox.Literal("A")))
+>>> q = Query.from_text("SELECT ?s WHERE { ?s <http://e/name> ?n }", origin="demo")
+>>> run(q, store_runner(store), {"n": "A"}).rows
+[(<NamedNode value=http://e/a>,)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Callable
+
+import pyoxigraph as ox
+
+from . import endpoint
+from .library import Param, Query, QueryError, code_positions, words
+from .problems import Problem, ProblemsFound
+from .store import PREFIXES
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# what names a thing for people: entities and quantities have labels, articles and sources titles
+NAMES = ("<http://www.w3.org/2000/01/rdf-schema#label>|<https://schema.org/headline>"
+         "|<http://purl.org/dc/terms/title>")
+_VARNAME = re.compile(r"[A-Za-z0-9_]+")
+_SYNTAX_AT = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
+_DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+@dataclass
+class Result:
+    """What a query returned: rows of terms (None = unbound), a boolean, or triples."""
+
+    form: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+
+    def iris(self) -> set[str]:
+        """Every IRI the result shows (for looking up labels)."""
+        terms = [t for row in self.rows for t in row] + [t for tr in self.triples for t in (tr.subject, tr.object)]
+        return {t.value for t in terms if isinstance(t, ox.NamedNode)}
+
+
+Runner = Callable[[str, str], Result]  # (prepared SPARQL text, query form) -> Result
+
+
+def bindings(query: Query, given: dict[str, str], lang: str | None = None) -> dict[str, Term]:
+    """The RDF term of each parameter: given values, else `lang` for a `lang` parameter, else defaults."""
+    for name in given:
+        if not _VARNAME.fullmatch(name):
+            raise QueryError(f"'{name}' is not a parameter name: use letters, digits and _")
+        declared_only = bool(query.summary or query.params)  # a header declares every parameter
+        if declared_only and not query.param(name):
+            raise QueryError(f"query '{query.name}' has no parameter '{name}' (parameters: {', '.join(p.name for p in query.params) or 'none'})")
+        if not declared_only and not re.search(rf"[?$]{name}\b", query.text):
+            raise QueryError(f"query '{query.name}' has no variable ?{name} to bind")
+    declared = query.params or [Param(name) for name in given]
+    terms = {}
+    for param in declared:
+        if param.name in given:
+            value = given[param.name]
+        elif param.name == "lang" and lang:
+            value = lang
+        elif param.default is not None:
+            value = param.default
+        else:
+            raise QueryError(f"query '{query.name}' needs --param {param.name}=VALUE ({param.meaning or 'no default'})")
+        terms[param.name] = term(param, value)
+    return terms
+
+
+def term(param: Param, value: str) -> Term:
+    """The RDF term for a parameter value, checked against the parameter's type."""
+    try:
+        if param.type == "iri":
+            return ox.NamedNode(value)  # rejects characters that could end the IRI (<, >, space...)
+        if param.type == "integer":
+            return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+        if param.type == "decimal":
+            number = Decimal(value)
+            if not number.is_finite():
+                raise ValueError(value)
+            return ox.Literal(str(number), datatype=ox.NamedNode(XSD + "decimal"))
+        if param.type == "date":
+            return ox.Literal(dt.date.fromisoformat(value).isoformat(), datatype=ox.NamedNode(XSD + "date"))
+    except (ValueError, InvalidOperation):
+        raise QueryError(f"parameter '{param.name}': {value!r} is not a valid {param.type}") from None
+    return ox.Literal(value)
+
+
+def check_syntax(query: Query) -> None:
+    """Parse the query as written; a syntax error names its line and column in the query's origin."""
+    try:
+        _empty_store().query(query.text, prefixes=PREFIXES)  # parsed now, evaluated lazily: never run
+    except SyntaxError as exc:
+        line, column, what = _where(query.text, str(exc))
+        raise ProblemsFound([Problem(query.origin, line, f"SPARQL syntax error at line {line}, column {column}{what}")]) from None
+
+
+def _where(text: str, oxigraph_message: str) -> tuple[int, int, str]:
+    """Line, column and a hint for a syntax error Oxigraph found.
+
+    Oxigraph's parser reports the furthest point it tried, often the end of the query; rdflib's
+    parser (asked only once a query is known to be wrong) points at the token that breaks it.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    found = _SYNTAX_AT.match(oxigraph_message)
+    line, column, expected = (int(found[1]), int(found[2]), found[3]) if found else (0, 0, oxigraph_message)
+    expected = " ".join(expected.split())
+    expected = expected if len(expected) <= 80 else expected[:79] + "…"
+    try:
+        parseQuery(text)
+    except ParseException as exc:
+        snippet = exc.line[exc.col - 1:exc.col + 19].strip()
+        near = f" near {snippet!r}" if snippet else " (the query ends too soon)"
+        return exc.lineno, exc.col, f"{near} (Oxigraph: {expected})"
+    except Exception:  # noqa: BLE001 - rdflib's opinion is only a better position, never required
+        pass
+    return line, column, f": {expected}"
+
+
+_EMPTY: list[ox.Store] = []
+
+
+def _empty_store() -> ox.Store:
+    if not _EMPTY:
+        _EMPTY.append(ox.Store())
+    return _EMPTY[0]
+
+
+def prepare(query: Query, given: dict[str, str] | None = None, lang: str | None = None) -> str:
+    """The text to send to any engine: syntax checked, prefixes declared, parameters bound."""
+    check_syntax(query)
+    text = bind_values(query, bindings(query, given or {}, lang))
+    declared = set(_DECLARED.findall(text))
+    missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
+    return missing + text
+
+
+def bind_values(query: Query, terms: dict[str, Term]) -> str:
+    """The query text with `VALUES ?name { term }` opening its WHERE clause."""
+    if not terms:
+        return query.text
+    text = query.text
+    values = " ".join(f"VALUES ?{name} {{ {t} }}" for name, t in terms.items())
+    where = next((pos for w, pos in words(text) if w.upper() == "WHERE"), None)
+    opens = _top_level_groups(text)
+    if not opens:
+        raise QueryError(f"query '{query.name}' has no WHERE clause to bind parameters in")
+    if where is not None and query.form == "CONSTRUCT" and where < opens[0][0]:
+        raise QueryError(f"query '{query.name}': parameters need the long form CONSTRUCT {{ template }} WHERE {{ pattern }}")
+    if where is not None:
+        start = next(p for p, _ in opens if p > where)
+    elif query.form == "CONSTRUCT":
+        start = opens[1][0]  # CONSTRUCT { template } { pattern }: WHERE is optional
+    else:
+        start = opens[0][0]
+    end = next(e for p, e in opens if p == start)
+    inner = text[start + 1:end]
+    if next((w.upper() for w, _ in words(inner)), "") == "SELECT":
+        # WHERE { SELECT ... }: a sub-select must be a group of its own to sit beside VALUES
+        return f"{text[:start + 1]} {values} {{{inner}}} {text[end:]}"
+    return f"{text[:start + 1]} {values} {text[start + 1:]}"
+
+
+def _top_level_groups(text: str) -> list[tuple[int, int]]:
+    """(open, close) offsets of each `{ ... }` group at depth 0."""
+    groups, depth, start = [], 0, 0
+    for pos in code_positions(text, "{}"):
+        if text[pos] == "{":
+            if depth == 0:
+                start = pos
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, pos))
+    return groups
+
+
+def run(query: Query, runner: Runner, given: dict[str, str] | None = None, lang: str | None = None) -> Result:
+    """Prepare `query` with its parameters and run it."""
+    return runner(prepare(query, given, lang), query.form)
+
+
+def store_runner(store: ox.Store) -> Runner:
+    """Run on an Oxigraph store, over the union of its graphs."""
+
+    def run_on_store(text: str, form: str) -> Result:
+        return _result(form, store.query(text, use_default_graph_as_union=True))
+
+    return run_on_store
+
+
+def endpoint_runner(url: str, timeout: float = endpoint.TIMEOUT_S) -> Runner:
+    """Run on a SPARQL 1.1 Protocol endpoint: JSON results for SELECT and ASK, Turtle for graphs."""
+
+    def run_on_endpoint(text: str, form: str) -> Result:
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            body = endpoint.select(url, text, accept="text/turtle", timeout=timeout)
+            return Result(form, triples=[q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)])
+        body = endpoint.select(url, text, timeout=timeout)
+        return _result(form, ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+
+    return run_on_endpoint
+
+
+def _result(form: str, answer) -> Result:
+    if isinstance(answer, ox.QueryBoolean):
+        return Result("ASK", boolean=bool(answer))
+    if isinstance(answer, ox.QueryTriples):
+        return Result(form, triples=list(answer))
+    return Result(form, [v.value for v in answer.variables], [tuple(solution) for solution in answer])
+
+
+def labels(runner: Runner, iris: set[str], lang: str | None = None) -> dict[str, str]:
+    """The name to show for each IRI: its label in `lang`, else in English, else any label or title."""
+    if not iris:
+        return {}
+    values = " ".join(str(ox.NamedNode(iri)) for iri in sorted(iris))
+    found = runner(f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s {NAMES} ?l }}", "SELECT")
+    rank = {lang or "en": 0, "en": 1}
+    best: dict[str, tuple] = {}
+    for subject, label in found.rows:
+        key = (rank.get(label.language, 2), label.value)
+        if subject.value not in best or key < best[subject.value]:
+            best[subject.value] = key
+    return {iri: key[1] for iri, key in best.items()}
