@@ -66,7 +66,7 @@ BROKEN = {
 
 @pytest.fixture(scope="module")
 def seed_nquads(repo) -> str:
-    return prepare(Project(root=repo)).nquads
+    return "".join(entry.nquads() for entry in prepare(Project(root=repo)).graphs.values())
 
 
 def findings_of_pyshacl(nquads: str, shapes: Graph) -> set:
