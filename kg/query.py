@@ -172,7 +172,9 @@ def bind_values(query: Query, terms: dict[str, Term]) -> str:
         start = opens[0][0]
     end = next(e for p, e in opens if p == start)
     inner = text[start + 1:end]
-    if next((w.upper() for w, _ in words(inner)), "") == "SELECT":
+    first_word = next(((w.upper(), pos) for w, pos in words(inner)), ("", 0))
+    first_brace = next(code_positions(inner, "{"), len(inner))
+    if first_word[0] == "SELECT" and first_word[1] < first_brace:
         # WHERE { SELECT ... }: a sub-select must be a group of its own to sit beside VALUES
         return f"{text[:start + 1]} {values} {{{inner}}} {text[end:]}"
     return f"{text[:start + 1]} {values} {text[start + 1:]}"

@@ -195,6 +195,8 @@ def test_missing_and_unknown_parameters_are_named():
     'SELECT ?s { ?s <http://e/p> ?x }',
     '# WHERE { in a comment\nSELECT ?s WHERE { ?s <http://e/p> ?x FILTER(?x != "}{ WHERE") }',
     'SELECT ?s WHERE { SELECT ?s ?x WHERE { ?s <http://e/p> ?x } }',
+    # a group that opens with a sub-select is not one: the FILTER beside it must see ?x
+    'SELECT ?s WHERE { { SELECT ?s ?n WHERE { ?s <http://e/p> ?n } } FILTER(STR(?n) = STR(?x)) }',
     'CONSTRUCT { ?s <http://e/q> ?x } WHERE { ?s <http://e/p> ?x }',
     'CONSTRUCT { ?s <http://e/q> ?x } { ?s <http://e/p> ?x }',
     'ASK { ?s <http://e/p> ?x }',
