@@ -12,6 +12,10 @@ file as is)::
 
 Each parameter is a SPARQL variable of the query (``?place``) that `kg.query` binds to an RDF
 term; ``type`` (string, iri, integer, decimal or date; default string) says which kind of term.
+An ``iri`` parameter may name a ``base``: a value that is not an absolute IRI is appended to it
+(``--param article=000_617ef15b8252d5c0`` gives the article's IRI), so users type ids while the
+query gets a constant IRI, which engines look up directly (a GRAPH named by a computed IRI is
+evaluated over every graph by Oxigraph).
 
 >>> q = Query.from_text("#+ summary: Everything\\nSELECT * WHERE { ?s ?p ?o }", origin="demo")
 >>> q.summary, q.form, q.params
@@ -29,7 +33,7 @@ import yaml
 from .problems import Problem, ProblemsFound, UsageError, display_path
 
 HEADER_KEYS = {"summary", "description", "params", "tags", "example"}
-PARAM_KEYS = {"name", "meaning", "default", "type"}
+PARAM_KEYS = {"name", "meaning", "default", "type", "base"}
 PARAM_TYPES = ("string", "iri", "integer", "decimal", "date")
 FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
 
@@ -52,6 +56,7 @@ class Param:
     meaning: str = ""
     default: str | None = None
     type: str = "string"
+    base: str | None = None  # iri parameters: what a value that is not an absolute IRI is appended to
 
 
 @dataclass
@@ -168,8 +173,11 @@ def _param(item, origin: str, line: int, problems: list[Problem]) -> Param:
     kind = item.get("type", "string")
     if kind not in PARAM_TYPES:
         problems.append(Problem(origin, line, f"parameter '{item['name']}': type must be one of {', '.join(PARAM_TYPES)}"))
-    default = item.get("default")
-    return Param(str(item["name"]), str(item.get("meaning") or ""), None if default is None else str(default), kind)
+    if "base" in item and kind != "iri":
+        problems.append(Problem(origin, line, f"parameter '{item['name']}': `base:` only applies to `type: iri`"))
+    default, base = item.get("default"), item.get("base")
+    return Param(str(item["name"]), str(item.get("meaning") or ""), None if default is None else str(default), kind,
+                 None if base is None else str(base))
 
 
 def load_library(queries_dir: Path) -> dict[str, Query]:

@@ -82,10 +82,15 @@ def bindings(query: Query, given: dict[str, str], lang: str | None = None) -> di
     return terms
 
 
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def term(param: Param, value: str) -> Term:
     """The RDF term for a parameter value, checked against the parameter's type."""
     try:
         if param.type == "iri":
+            if param.base and not _ABSOLUTE_IRI.match(value):
+                value = param.base + value
             return ox.NamedNode(value)  # rejects characters that could end the IRI (<, >, space...)
         if param.type == "integer":
             return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))

@@ -177,6 +177,21 @@ def test_typed_parameters_refuse_what_is_not_their_type(kind, value):
         bindings(query, {"x": value})
 
 
+def test_an_article_is_named_by_its_id_or_its_iri(runner):
+    query = load_library(REPO / "queries")["article-facts"]
+    by_id = run(query, runner, {"article": "000_617ef15b8252d5c0"})
+    by_iri = run(query, runner, {"article": "https://w3id.org/kzcn/resource/article/000_617ef15b8252d5c0"})
+    assert len(by_id.rows) > 20 and by_id.rows == by_iri.rows
+    assert run(query, runner, {"article": "no_such_article"}).rows == []
+    with pytest.raises(QueryError, match="is not a valid iri"):
+        run(query, runner, {"article": "x> } UNION { ?s ?p ?o } <y"})
+
+
+def test_base_belongs_to_iri_parameters():
+    with pytest.raises(ProblemsFound, match="only applies to `type: iri`"):
+        Query.from_text("#+ params:\n#+   - {name: x, base: 'http://e/'}\nSELECT * WHERE { ?s ?p ?x }", "q.rq")
+
+
 @pytest.mark.parametrize("name", ["x } UNION {", "x y", "", "é"])
 def test_parameter_names_are_plain_variable_names(name):
     with pytest.raises(QueryError):
