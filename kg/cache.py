@@ -3,8 +3,16 @@
 An entry is keyed by what went into it: the content hashes of the facts file and of the article
 text and metadata it read, the ontology, and the version of the code that compiles (a hash of
 those modules' source). The coordinates of the places on its routes come from other files, so
-an entry records the ones it used and is stale when they change. Entries are written atomically
-(temp file + rename) into ``build/cache/``: a killed build leaves at worst an unused temp file.
+an entry records the ones it used and is stale when they change.
+
+Layout of ``build/cache/``: per entry ``KEY.nq`` (its N-Quads) and ``KEY.refs.json`` (the references
+of its outline), written atomically by whichever process compiled it; and one ``index.json``
+describing every entry (inputs, declarations, route places, coordinates used) with a digest of
+the entity types of the last successful build. A single index is what makes a 10,000-file
+rebuild cheap (it used to be one JSON file per entry, and reading 10,000 of them was most of an
+incremental build); references, three quarters of an outline, are read only when some entity's
+type changed (see `kg.checks.check_outlines`). A killed build leaves at worst unused entry or
+temp files, removed by the next successful build.
 """
 
 from __future__ import annotations
@@ -15,9 +23,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checks import Outline
+from .checks import Outline, Reference, declarations_from_json, references_from_json
 
-_COMPILING_MODULES = ("facts.py", "compile.py", "checks.py", "ontology.py", "vocab.py", "quotes.py", "yamlfile.py", "cache.py")
+_COMPILING_MODULES = ("facts.py", "compile.py", "checks.py", "ontology.py", "vocab.py", "quotes.py", "yamlfile.py",
+                      "cache.py", "workers.py")
 
 
 def _code_version() -> str:
@@ -46,9 +55,23 @@ class Entry:
     coords_used: dict[str, list[str] | None]
     nquads_path: Path | None
     text: str | None = None  # held in memory when there is no cache folder
+    references_path: Path | None = None  # where the outline's references are, when not loaded
 
     def nquads(self) -> str:
         return self.text if self.text is not None else self.nquads_path.read_text(encoding="utf-8")
+
+
+def entry_key(salt: str, hashes: dict[str, str], coords_used: dict) -> str:
+    """The key of an entry: a digest of everything its N-Quads depend on."""
+    return hashlib.sha256(json.dumps([salt, hashes, coords_used], sort_keys=True).encode()).hexdigest()[:24]
+
+
+def write_entry(folder: Path, key: str, nquads: str, outline: Outline) -> Path:
+    """Write an entry's N-Quads and references (atomically: safe from any process, and against a kill)."""
+    _atomic_write(folder / f"{key}.refs.json", json.dumps([r.__dict__ for r in outline.references]))
+    path = folder / f"{key}.nq"
+    _atomic_write(path, nquads)
+    return path
 
 
 class Cache:
@@ -59,46 +82,65 @@ class Cache:
         self.salt = f"{CODE_VERSION}|{ontology_hash}"
         self._index_path = folder / "index.json"
         try:
-            self._index: dict[str, str] = json.loads(self._index_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self._index = {}
+            index = json.loads(self._index_path.read_text(encoding="utf-8"))
+            if index.get("salt") != self.salt:  # other code or ontology, or an older layout
+                index = {}
+        except (OSError, ValueError, AttributeError):
+            index = {}
+        self._index: dict[str, dict] = index.get("entries", {})
+        self.types_digest: str | None = index.get("types")  # of the last successful build
 
     def lookup(self, facts_path: Path) -> Entry | None:
         """The entry of a facts file if every input it was made from is unchanged."""
-        key = self._index.get(str(facts_path))
-        if key is None:
+        meta = self._index.get(str(facts_path))
+        if meta is None:
             return None
         try:
-            meta = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-            if meta["salt"] != self.salt:
-                return None
             for path, digest in meta["inputs"].items():
                 if file_hash(Path(path)) != digest:
                     return None
-        except (OSError, ValueError, KeyError):
+            nquads_path = self.folder / f"{meta['key']}.nq"
+            if not nquads_path.is_file():
+                return None
+            outline = Outline(declarations_from_json(meta["declarations"]), [], meta["route_places"])
+            return Entry(meta["key"], meta["graph"], meta["inputs"], outline, meta["coords_used"], nquads_path,
+                         references_path=self.folder / f"{meta['key']}.refs.json")
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        return Entry(key, meta["graph"], meta["inputs"], Outline.from_json(meta["outline"]), meta["coords_used"],
-                     self.folder / f"{key}.nq")
 
     def store(self, facts_path: Path, graph: str, inputs: list[Path], outline: Outline,
               coords_used: dict, nquads: str) -> Entry:
         """Write an entry for a freshly compiled document."""
         hashes = {str(p): file_hash(p) for p in inputs}
-        key = hashlib.sha256(json.dumps([self.salt, hashes, coords_used], sort_keys=True).encode()).hexdigest()[:24]
+        key = entry_key(self.salt, hashes, coords_used)
         self.folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.folder / f"{key}.nq", nquads)
-        meta = {"salt": self.salt, "graph": graph, "inputs": hashes, "outline": outline.to_json(), "coords_used": coords_used}
-        _atomic_write(self.folder / f"{key}.json", json.dumps(meta))
-        self._index[str(facts_path)] = key
-        return Entry(key, graph, hashes, outline, coords_used, self.folder / f"{key}.nq")
+        entry = Entry(key, graph, hashes, outline, coords_used, write_entry(self.folder, key, nquads, outline))
+        self.record(facts_path, entry)
+        return entry
 
-    def save_index(self) -> None:
-        """Record the current entries and delete the ones no file uses any more."""
+    def record(self, facts_path: Path, entry: Entry) -> None:
+        """Remember an entry whose N-Quads are already written (by a worker process)."""
+        o = entry.outline
+        self._index[str(facts_path)] = {"key": entry.key, "graph": entry.graph, "inputs": entry.inputs,
+                                        "declarations": [d.__dict__ for d in o.declarations],
+                                        "route_places": o.route_places, "coords_used": entry.coords_used}
+
+    @staticmethod
+    def load_references(entry: Entry) -> None:
+        """Read the references of a cached entry's outline (only needed when entity types changed)."""
+        if entry.references_path is not None:
+            refs: list[Reference] = references_from_json(json.loads(entry.references_path.read_text(encoding="utf-8")))
+            entry.outline.references = refs
+            entry.references_path = None
+
+    def save_index(self, types_digest: str) -> None:
+        """Record the current entries, valid for `types_digest`, and delete the ones no file uses any more."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self._index_path, json.dumps(self._index, sort_keys=True))
-        live = set(self._index.values())
+        _atomic_write(self._index_path, json.dumps({"salt": self.salt, "types": types_digest, "entries": self._index}))
+        live = {meta["key"] for meta in self._index.values()}
         for path in self.folder.iterdir():
-            if path.suffix in (".nq", ".json") and path.name != "index.json" and path.stem not in live:
+            # .json alone: per-entry files of the older layout
+            if path.suffix in (".nq", ".json") and path.name != "index.json" and path.name.split(".")[0] not in live:
                 path.unlink(missing_ok=True)
 
 

@@ -10,6 +10,8 @@ can check a changed file against thousands of unchanged ones without re-reading 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from rdflib import URIRef
@@ -54,9 +56,31 @@ class Outline:
 
     @classmethod
     def from_json(cls, data: dict) -> "Outline":
-        return cls([Declaration(**{**d, "coords": tuple(d["coords"]) if d["coords"] else None}) for d in data["declarations"]],
-                   [Reference(**{**r, "wanted": tuple(r["wanted"])}) for r in data["references"]],
+        return cls(declarations_from_json(data["declarations"]), references_from_json(data.get("references", [])),
                    list(data["route_places"]))
+
+
+# Rebuilding 80,000 declarations and 300,000 references for an incremental build at 10,000 articles:
+# filling __dict__ directly is ~3x faster than the frozen dataclasses' __init__ (same objects).
+def declarations_from_json(items: list[dict]) -> list["Declaration"]:
+    out = []
+    for d in items:
+        obj = object.__new__(Declaration)
+        obj.__dict__.update(d)
+        if d["coords"]:
+            obj.__dict__["coords"] = tuple(d["coords"])
+        out.append(obj)
+    return out
+
+
+def references_from_json(items: list[dict]) -> list["Reference"]:
+    out = []
+    for r in items:
+        obj = object.__new__(Reference)
+        obj.__dict__.update(r)
+        obj.__dict__["wanted"] = tuple(r["wanted"])
+        out.append(obj)
+    return out
 
 
 @dataclass
@@ -110,8 +134,17 @@ def local_problems(doc: Document, onto: Ontology) -> list[Problem]:
     return problems
 
 
-def check_outlines(outlines: list[Outline], onto: Ontology) -> Registry:
-    """Check every reference against every declaration; raise ProblemsFound listing all problems."""
+def types_digest(registry: Registry) -> str:
+    """A digest of id -> type for every entity: references checked against equal types stay valid."""
+    return hashlib.sha256(json.dumps(sorted(registry.types.items())).encode()).hexdigest()[:24]
+
+
+def check_outlines(outlines: list[Outline], onto: Ontology, references_of: list[Outline] | None = None) -> Registry:
+    """Check every reference (of `references_of`, default all outlines) against every declaration;
+    raise ProblemsFound listing all problems.
+
+    An incremental build passes only the outlines it read afresh when the types of all entities
+    are those of the previous (valid) build: the other references were checked against them."""
     types: dict[str, str] = {}
     decls: dict[str, list[Declaration]] = {}
     coords: dict[str, tuple[str, str]] = {}
@@ -128,13 +161,20 @@ def check_outlines(outlines: list[Outline], onto: Ontology) -> Registry:
                 problems.append(Problem(d.path, d.line, f"'{d.id}' is a {d.type} here but a {types[d.id]} in "
                                                         f"{first.path}:{first.line}: use one type"))
     known = {name: onto.entity_classes[name] for name in set(types.values())}
-    for o in outlines:
+    fits: dict[tuple[str, tuple[str, ...]], bool] = {}  # (type, wanted) -> answer: a few dozen pairs, 300k references
+    for o in outlines if references_of is None else references_of:
         for r in o.references:
             if r.id not in types:
                 hint = difflib.get_close_matches(r.id, types, n=1)
                 fix = f"did you mean '{hint[0]}'?" if hint else "declare it under `entities:` or fix the id"
                 problems.append(Problem(r.path, r.line, f"unknown entity '{r.id}' ({r.what}): {fix}"))
-            elif r.wanted and not any(onto.is_a(known[types[r.id]], URIRef(w)) for w in r.wanted):
+                continue
+            if not r.wanted:
+                continue
+            pair = (types[r.id], r.wanted)
+            if pair not in fits:
+                fits[pair] = any(onto.is_a(known[pair[0]], URIRef(w)) for w in r.wanted)
+            if not fits[pair]:
                 names = " or ".join(sorted(onto.label(URIRef(w)) for w in r.wanted))
                 problems.append(Problem(r.path, r.line, f"'{r.id}' is a {types[r.id]}, but {r.what} must be a {names}"))
     if problems:
