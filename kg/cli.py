@@ -108,11 +108,15 @@ def _progress(off: bool):
 
 
 def _view_writer():
-    try:
+    """The build's view writer, imported only when a view is written: pyvis, networkx and scipy
+    take ~1 s to import, a fifth of an incremental build of a corpus too large for a full view."""
+
+    def write(store, path):
         from .view import write_view
-    except ImportError:  # the view module arrives with the view feature
-        return None
-    return write_view
+
+        write_view(store, path)
+
+    return write
 
 
 @main.command()

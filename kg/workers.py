@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .cache import Entry, entry_key, file_hash, write_entry
+from .cache import Entry, entry_key, hashed_inputs, write_entry
 from .checks import Outline, local_problems, outline
 from .compile import compile_document, graph_iri
 from .facts import load_document
@@ -81,9 +81,9 @@ def read_file(path: Path) -> Read:
         result.entry = Entry(key, result.graph, {}, o, {}, None, nquads)
     else:
         inputs = [path] + [p for p in (doc.text_path, doc.meta_path) if p is not None]
-        hashes = {str(p): file_hash(p) for p in inputs}
+        hashes, states = hashed_inputs(inputs)
         key = entry_key(ctx.salt, hashes, {})
-        result.entry = Entry(key, result.graph, hashes, o, {}, write_entry(ctx.cache_folder, key, nquads, o))
+        result.entry = Entry(key, result.graph, hashes, o, {}, write_entry(ctx.cache_folder, key, nquads, o), states=states)
     return result
 
 

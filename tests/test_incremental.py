@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pyoxigraph as ox
 import pytest
 
+from kg import cache
 from kg.build import Project, build
 from kg.store import open_store
 
@@ -81,3 +85,47 @@ def test_incremental_build_still_runs_shacl_on_what_changed(repo, seeds_copy, tm
     with pytest.raises(ProblemsFound, match="before it starts"):
         build(Project(root=repo, seeds=seeds_copy, build_dir=out))
     assert quads(out) == before
+
+
+def age(folder, seconds: float) -> None:
+    """Set every file's modification time `seconds` in the past (as if edited long ago)."""
+    when = time.time() - seconds
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (when, when))
+
+
+def test_files_older_than_the_cache_index_are_not_read_again(repo, seeds_copy, tmp_path, monkeypatch):
+    out = tmp_path / "build"
+    age(seeds_copy, 3600)
+    build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    hashed = []
+    real_hash = cache.file_hash
+    monkeypatch.setattr(cache, "file_hash", lambda path: hashed.append(path) or real_hash(path))
+
+    build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    assert hashed == []  # size and modification time as recorded, long before the index: trusted
+
+    path = seeds_copy / FACTS
+    path.write_text(path.read_text(encoding="utf-8").replace("value: 1979,", "value: 1978,"), encoding="utf-8")
+    second = build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    # only the edited file and the article it belongs to are read (hashed, then recompiled)
+    assert second.files_read == 1
+    assert {f"{p.parent.name}/{p.name}" for p in hashed} == {
+        "facts/000_617ef15b8252d5c0.yaml", "articles/000_617ef15b8252d5c0.txt", "articles/000_617ef15b8252d5c0.yaml"}
+    assert '"1978"' in str(quads(out))
+
+
+def test_an_edit_within_the_clock_resolution_of_the_index_is_still_seen(repo, seeds_copy, tmp_path):
+    # git's "racily clean" case: same size, and the modification time the cache recorded
+    out = tmp_path / "build"
+    age(seeds_copy, -60)  # edited "now": not before the index is written (-60 s: whatever the build takes)
+    build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    path = seeds_copy / FACTS
+    stat = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("value: 1979,", "value: 1978,"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    second = build(Project(root=repo, seeds=seeds_copy, build_dir=out))
+    assert second.files_read == 1
+    assert '"1978"' in str(quads(out))
