@@ -245,13 +245,17 @@ def serve(project, host, port, ui_port, timeout_s, writable):
 @click.option("--protocol", type=click.Choice(["graph-store", "update"]), default="graph-store", show_default=True,
               help="SPARQL 1.1 Graph Store HTTP Protocol, or SPARQL Update for servers without it.")
 @click.option("--user", default=None, help="User name; the password comes from KG_PASSWORD or a prompt.")
+@click.option("--prune", "query_url", default=None, metavar="QUERY_URL",
+              help="Also delete the server's graphs of this project that the build no longer has "
+                   "(an article removed); QUERY_URL is the server's SPARQL query endpoint, used to list them.")
 @reports_problems
-def push(project, url, protocol, user):
+def push(project, url, protocol, user, query_url):
     """Upload every named graph of the build to a SPARQL server, replacing earlier copies.
 
-    Example: kg push --endpoint http://127.0.0.1:7878/store
+    Example: kg push --endpoint http://127.0.0.1:7878/store --prune http://127.0.0.1:7878/query
     """
     from .endpoint import Credentials, redact
+    from .push import prune
     from .push import push as upload
 
     store = open_store(project.out)
@@ -259,6 +263,9 @@ def push(project, url, protocol, user):
     with click.progressbar(length=len(store), label="pushing", file=sys.stderr) as bar:
         pushed = upload(store, url, protocol=protocol, auth=auth, progress=bar.update)
     click.echo(f"pushed {pushed.graphs} graphs, {pushed.triples:,} triples to {redact(url)}")
+    if query_url:
+        removed = prune(store, url, query_url, protocol=protocol, auth=auth)
+        click.echo(f"deleted {len(removed)} graph(s) the build no longer has" + "".join(f"\n  {g}" for g in removed))
 
 
 def _ask_password(user: str) -> str:

@@ -10,10 +10,16 @@ Two protocols, both standard:
 
 The build keeps nothing in the default graph (every fact lives in its source's graph, see
 docs/model.md), so the named graphs are the whole dataset.
+
+Replacing graphs does not remove one the build no longer has (an article deleted from the seeds):
+`prune` lists the server's graphs through its query endpoint and deletes those in the project's
+namespace that the build lacks (DELETE by the Graph Store Protocol, or DROP GRAPH); graphs of
+other datasets on the same server are never touched.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -21,13 +27,14 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from .endpoint import Credentials, form, opener, send
+from .endpoint import Credentials, form, opener, select, send
 
 GRAPH_STORE = "graph-store"
 UPDATE = "update"
 PROTOCOLS = (GRAPH_STORE, UPDATE)
 CHUNK_TRIPLES = 20_000  # ~3 MB of N-Triples: below common request-size limits of servers and proxies
 N_TRIPLES = "application/n-triples"
+NAMESPACE = "https://w3id.org/kzcn/"  # every graph a build makes is named under it
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,28 @@ def push(store: ox.Store, url: str, *, protocol: str = GRAPH_STORE, auth: Creden
     return Pushed(len(graphs), total)
 
 
+def stale_graphs(store: ox.Store, query_url: str, auth: Credentials | None = None) -> list[str]:
+    """The server's graphs in the project's namespace that the build does not have."""
+    found = json.loads(select(query_url, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", auth=auth))
+    keep = set(graph_iris(store))
+    return sorted({row["g"]["value"] for row in found["results"]["bindings"]
+                   if row["g"]["value"].startswith(NAMESPACE) and row["g"]["value"] not in keep})
+
+
+def prune(store: ox.Store, url: str, query_url: str, *, protocol: str = GRAPH_STORE,
+          auth: Credentials | None = None) -> list[str]:
+    """Delete from the server at `url` the project's graphs that the build no longer has; return them."""
+    http = opener(url, auth)
+    stale = stale_graphs(store, query_url, auth)
+    for iri in stale:
+        if protocol == GRAPH_STORE:
+            send(http, "DELETE", _graph_target(url, iri))
+        else:
+            body, headers = form(update=f"DROP SILENT GRAPH <{iri}>")
+            send(http, "POST", url, body=body, headers=headers)
+    return stale
+
+
 def _chunks(store: ox.Store, iri: str, size: int) -> Iterator[list[ox.Triple]]:
     """The graph's triples in lists of at most `size` (one empty list for an empty graph).
 
@@ -83,9 +112,12 @@ def _chunks(store: ox.Store, iri: str, size: int) -> Iterator[list[ox.Triple]]:
         yield batch
 
 
+def _graph_target(url: str, iri: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'graph': iri})}"
+
+
 def _graph_store_request(url: str, iri: str, ntriples: bytes, *, first: bool):
-    target = f"{url}{'&' if '?' in url else '?'}{urlencode({'graph': iri})}"
-    return ("PUT" if first else "POST"), target, ntriples, {"Content-Type": f"{N_TRIPLES}; charset=utf-8"}
+    return ("PUT" if first else "POST"), _graph_target(url, iri), ntriples, {"Content-Type": f"{N_TRIPLES}; charset=utf-8"}
 
 
 def _update_request(url: str, iri: str, ntriples: bytes, *, first: bool):

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.endpoint import Credentials, EndpointError, select
-from kg.push import GRAPH_STORE, UPDATE, graph_iris, push
+from kg.endpoint import Credentials, EndpointError, select, update
+from kg.push import GRAPH_STORE, UPDATE, graph_iris, prune, push
 
 from servers import oxigraph_server, virtuoso_server
 
@@ -105,3 +105,42 @@ def test_cli_unreachable_server_exit_2(seed_build):
     result = kg_push("--build-dir", str(seed_build), "--endpoint", "http://127.0.0.1:9/store")
     assert result.returncode == 2 and "cannot reach http://127.0.0.1:9/store" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def graphs_on(url: str) -> set[str]:
+    body = select(url, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return {row["g"]["value"] for row in json.loads(body)["results"]["bindings"]}
+
+
+@pytest.mark.parametrize("protocol", [GRAPH_STORE, UPDATE])
+@pytest.mark.parametrize("engine", ["oxigraph", "virtuoso"])
+def test_prune_deletes_the_graphs_the_build_no_longer_has_and_nothing_else(engine, protocol, seed_store, request):
+    server = request.getfixturevalue(engine)
+    url = server.graph_store if protocol == GRAPH_STORE else server.update
+    foreign = "http://example.org/another-dataset"
+    update(server.update, f"INSERT DATA {{ GRAPH <{foreign}> {{ <http://example.org/a> <http://example.org/b> 1 }} }}",
+           auth=server.auth)
+    push(seed_store, url, protocol=protocol, auth=server.auth)
+    # the next build lacks one article's graph (its files were deleted from the seeds)
+    smaller = ox.Store()
+    smaller.extend(seed_store)
+    gone = next(g for g in graph_iris(seed_store) if "/article/" in g)
+    smaller.remove_graph(ox.NamedNode(gone))
+    push(smaller, url, protocol=protocol, auth=server.auth)
+    assert gone in graphs_on(server.query)  # replacing graphs alone leaves it behind
+
+    assert prune(smaller, url, server.query, protocol=protocol, auth=server.auth) == [gone]
+    on_server = graphs_on(server.query)
+    assert gone not in on_server and foreign in on_server
+    assert set(graph_iris(smaller)) <= on_server
+    assert counts(server.query, graph_iris(smaller)) == expected_counts(smaller)
+    assert prune(smaller, url, server.query, protocol=protocol, auth=server.auth) == []  # idempotent
+
+
+def test_cli_prune_reports_what_it_deleted(oxigraph, seed_build, seed_store):
+    update(oxigraph.update, "INSERT DATA { GRAPH <https://w3id.org/kzcn/resource/article/removed_long_ago> "
+                            "{ <http://example.org/a> <http://example.org/b> 1 } }")
+    result = kg_push("--build-dir", str(seed_build), "--endpoint", oxigraph.graph_store, "--prune", oxigraph.query)
+    assert result.returncode == 0, result.stderr
+    assert "deleted 1 graph(s) the build no longer has\n  https://w3id.org/kzcn/resource/article/removed_long_ago" in result.stdout
+    assert "https://w3id.org/kzcn/resource/article/removed_long_ago" not in graphs_on(oxigraph.query)
