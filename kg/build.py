@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
-from .cache import Cache, Entry
+from .cache import Cache, Entry, compiled_entry, document_inputs
 from .checks import Registry, check_outlines, outline, types_digest
 from .compile import compile_document, graph_iri, ontology_nquads
 from .dump import write_trig
@@ -191,9 +191,8 @@ def _compile_with_coords(path: Path, onto: Ontology, articles: Path, registry: R
     o = outline(doc)
     coords_used = _coords_used(o, registry)
     if cache:
-        inputs = [path] + [p for p in (doc.text_path, doc.meta_path) if p is not None]
-        return cache.store(path, graph_iri(doc), inputs, o, coords_used, nquads)
-    return Entry(hashlib.sha256(nquads.encode()).hexdigest()[:24], graph_iri(doc), {}, o, coords_used, None, nquads)
+        return cache.store(path, graph_iri(doc), document_inputs(path, doc), o, coords_used, nquads)
+    return compiled_entry(None, "", graph_iri(doc), [], o, coords_used, nquads)
 
 
 def _coords_used(o, registry: Registry) -> dict:

@@ -89,6 +89,22 @@ def entry_key(salt: str, hashes: dict[str, str], coords_used: dict) -> str:
     return hashlib.sha256(json.dumps([salt, hashes, coords_used], sort_keys=True).encode()).hexdigest()[:24]
 
 
+def document_inputs(facts_path: Path, doc) -> list[Path]:
+    """The files a document's N-Quads are made from: its facts file, and its article's text and metadata."""
+    return [facts_path] + [p for p in (doc.text_path, doc.meta_path) if p is not None]
+
+
+def compiled_entry(folder: Path | None, salt: str, graph: str, inputs: list[Path], outline: Outline,
+                   coords_used: dict, nquads: str) -> Entry:
+    """The entry of freshly compiled N-Quads: written into the cache `folder` (from any process),
+    or held in memory when there is none (`kg validate`)."""
+    if folder is None:
+        return Entry(hashlib.sha256(nquads.encode()).hexdigest()[:24], graph, {}, outline, coords_used, None, nquads)
+    hashes, states = hashed_inputs(inputs)
+    key = entry_key(salt, hashes, coords_used)
+    return Entry(key, graph, hashes, outline, coords_used, write_entry(folder, key, nquads, outline), states=states)
+
+
 def write_entry(folder: Path, key: str, nquads: str, outline: Outline) -> Path:
     """Write an entry's N-Quads and references (atomically: safe from any process, and against a kill)."""
     _atomic_write(folder / f"{key}.refs.json", json.dumps([r.__dict__ for r in outline.references]))
@@ -117,10 +133,9 @@ class Cache:
 
     def _unchanged(self, path: str, digest: str, meta: dict) -> bool:
         states = meta.setdefault("states", {})
-        state = states.get(path)
-        if state is not None and state[1] < self._trusted_before and file_state(Path(path)) == state:
+        state, now = states.get(path), file_state(Path(path))
+        if state is not None and state[1] < self._trusted_before and now == state:
             return True
-        now = file_state(Path(path))
         if file_hash(Path(path)) != digest:
             return False
         states[path] = now  # same content (touched, or recorded too recently): next time, no need to read it
@@ -147,10 +162,8 @@ class Cache:
     def store(self, facts_path: Path, graph: str, inputs: list[Path], outline: Outline,
               coords_used: dict, nquads: str) -> Entry:
         """Write an entry for a freshly compiled document."""
-        hashes, states = hashed_inputs(inputs)
-        key = entry_key(self.salt, hashes, coords_used)
         self.folder.mkdir(parents=True, exist_ok=True)
-        entry = Entry(key, graph, hashes, outline, coords_used, write_entry(self.folder, key, nquads, outline), states=states)
+        entry = compiled_entry(self.folder, self.salt, graph, inputs, outline, coords_used, nquads)
         self.record(facts_path, entry)
         return entry
 

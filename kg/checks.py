@@ -49,16 +49,6 @@ class Outline:
     references: list[Reference] = field(default_factory=list)
     route_places: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        # dataclasses.asdict deep-copies recursively, which showed in profiles at 1,000 files
-        return {"declarations": [d.__dict__ for d in self.declarations],
-                "references": [r.__dict__ for r in self.references], "route_places": self.route_places}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Outline":
-        return cls(declarations_from_json(data["declarations"]), references_from_json(data.get("references", [])),
-                   list(data["route_places"]))
-
 
 # Rebuilding 80,000 declarations and 300,000 references for an incremental build at 10,000 articles:
 # filling __dict__ directly is ~3x faster than the frozen dataclasses' __init__ (same objects).

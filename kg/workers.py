@@ -14,14 +14,13 @@ they do. Without `fork` (Windows, macOS defaults) everything runs in-process too
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .cache import Entry, entry_key, hashed_inputs, write_entry
+from .cache import Entry, compiled_entry, document_inputs
 from .checks import Outline, local_problems, outline
 from .compile import compile_document, graph_iri
 from .facts import load_document
@@ -76,14 +75,7 @@ def read_file(path: Path) -> Read:
     if o.route_places:
         return result  # its geometry needs the coordinates of places declared elsewhere
     nquads = compile_document(doc, ctx.onto, {})
-    if ctx.cache_folder is None:
-        key = hashlib.sha256(nquads.encode()).hexdigest()[:24]
-        result.entry = Entry(key, result.graph, {}, o, {}, None, nquads)
-    else:
-        inputs = [path] + [p for p in (doc.text_path, doc.meta_path) if p is not None]
-        hashes, states = hashed_inputs(inputs)
-        key = entry_key(ctx.salt, hashes, {})
-        result.entry = Entry(key, result.graph, hashes, o, {}, write_entry(ctx.cache_folder, key, nquads, o), states=states)
+    result.entry = compiled_entry(ctx.cache_folder, ctx.salt, result.graph, document_inputs(path, doc), o, {}, nquads)
     return result
 
 
