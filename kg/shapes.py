@@ -61,6 +61,7 @@ class Check:
     message: str
     flags: tuple[str, ...] = ()  # combined value checks: the message of each ?fN flag that is true
     target: str = ""  # the target class, as an N-Triples term
+    whole: str = ""  # the same check shaped for the whole store (see `run_checks`); "" = `query`
 
 
 def _n3(term) -> str:
@@ -97,7 +98,7 @@ def load_checks(shapes_path: Path) -> list[Check]:
             prologue = _PROLOGUE.match(select).group(0)
             inner = _focusable(select[len(prologue):].replace("$this", "?this"))
             checks.append(Check(f"{prefixes}{prologue}\nSELECT * WHERE {{ {target} {{ {inner} }} }}", None, message,
-                                target=cls))
+                                target=cls, whole=f"{prefixes}{prologue}\nSELECT * WHERE {{ {{ {_anti_joined(inner)} }} {target} }}"))
     return checks
 
 
@@ -113,10 +114,46 @@ def _focusable(inner: str) -> str:
     nodes an incremental build touched took 5 s at 10,000 articles, all in one such constraint.
     Restricting ?this inside its WHERE gives the same rows when the SELECT is a plain one (one
     SELECT, no grouping, aggregates or slicing); otherwise the subquery is left as it is."""
+    head = _plain(inner)
+    return inner if head is None else inner[:head.end()] + _INNER_FOCUS + inner[head.end():]
+
+
+def _plain(inner: str):
+    """The head of a plain SELECT (one SELECT, no grouping, aggregates or slicing), else None."""
     head = _PLAIN_SELECT.match(inner)
     if head is None or len(re.findall(r"\bSELECT\b", inner, re.IGNORECASE)) != 1 or _NOT_PUSHABLE.search(inner):
+        return None
+    return head
+
+
+def _anti_joined(inner: str) -> str:
+    """The whole-store form of a constraint's SELECT: `FILTER NOT EXISTS { P }` as MINUS.
+
+    NOT EXISTS is evaluated once per solution, an index seek each: 5 s for the 248,000
+    statements at 10,000 articles, where MINUS scans P once and subtracts by hash. The rewrite is
+    made only where both give the same rows: a plain SELECT whose WHERE is a basic graph pattern
+    with filters (so ?this is bound in every solution) and one NOT EXISTS of the form
+    `?this p1 ?v1 ; p2 ?v2 ...`, each ?vN used nowhere else. "Lacks one of p1, p2..." is then the
+    union of one anti-join per property, each a single scan. Any other SELECT is left as written."""
+    if _plain(inner) is None:
         return inner
-    return inner[:head.end()] + _INNER_FOCUS + inner[head.end():]
+    groups = list(_NOT_EXISTS.finditer(inner))
+    if len(groups) != 1 or _NOT_EXISTS.sub("", inner).count("{") != 1:
+        return inner
+    star = _STAR.fullmatch(groups[0].group(1))
+    pairs = [pair.split() for pair in star.group(1).split(";")] if star else []
+    if not pairs or any(len(pair) != 2 or not _VAR.fullmatch(pair[1]) or pair[1] == "?this"
+                        or len(re.findall(re.escape(pair[1]) + r"\b", inner)) != 1 for pair in pairs):
+        return inner
+    head = _PLAIN_SELECT.match(inner)
+    rest = inner[head.end():groups[0].start()] + inner[groups[0].end():].rsplit("}", 1)[0]
+    branches = " UNION ".join(f"{{ {rest} MINUS {{ ?this {p} {v} }} }}" for p, v in pairs)
+    return f"SELECT DISTINCT ?this WHERE {{ {branches} }}"
+
+
+_NOT_EXISTS = re.compile(r"FILTER\s+NOT\s+EXISTS\s*\{([^{}]*)\}", re.IGNORECASE)
+_STAR = re.compile(r"\s*\?this\s+([^.{}]*?)\s*\.?\s*")
+_VAR = re.compile(r"\?\w+")
 
 
 def _declared_prefixes(g: Graph) -> dict[str, str]:
@@ -141,10 +178,12 @@ def _property_checks(g: Graph, prop, target: str, cls: str) -> list[Check]:
     if (n := g.value(prop, SH.minCount)) is not None:
         checks.append((f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {target} "
                        f"OPTIONAL {{ ?this {p} ?value }} }} GROUP BY ?this }} FILTER (?n < {int(n)}) }}",
-                       f"needs at least {int(n)} value(s)"))
+                       f"needs at least {int(n)} value(s)", _too_few(target, p, "", int(n))))
     if (n := g.value(prop, SH.maxCount)) is not None:
         checks.append((f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {base} }} "
-                       f"GROUP BY ?this }} FILTER (?n > {int(n)}) }}", f"has more than {int(n)} value(s)"))
+                       f"GROUP BY ?this }} FILTER (?n > {int(n)}) }}", f"has more than {int(n)} value(s)",
+                       f"SELECT ?this WHERE {{ {{ SELECT ?this WHERE {{ ?this {p} ?value }} GROUP BY ?this "
+                       f"HAVING (COUNT(DISTINCT ?value) > {int(n)}) }} {target} }}"))
     if (d := g.value(prop, SH.datatype)) is not None:
         each_value(f"!({_datatype_test(d)})", f"must be a {d.n3()}")
     if (c := g.value(prop, SH["class"])) is not None:
@@ -177,25 +216,39 @@ def _property_checks(g: Graph, prop, target: str, cls: str) -> list[Check]:
         n = g.value(prop, SH.qualifiedMinCount)
         if langs is None or n is None:
             raise UnsupportedShape("sh:qualifiedValueShape is supported with sh:languageIn and sh:qualifiedMinCount")
+        language = f"FILTER ({_lang_test(g, langs)})"
         checks.append((f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {target} "
-                       f"OPTIONAL {{ ?this {p} ?value FILTER ({_lang_test(g, langs)}) }} }} GROUP BY ?this }} "
-                       f"FILTER (?n < {int(n)}) }}", f"needs at least {int(n)} value(s) in the required language"))
-    result = [Check(query, str(path), str(own_message) if own_message else message, target=cls) for query, message in checks]
+                       f"OPTIONAL {{ ?this {p} ?value {language} }} }} GROUP BY ?this }} "
+                       f"FILTER (?n < {int(n)}) }}", f"needs at least {int(n)} value(s) in the required language",
+                       _too_few(target, p, language, int(n))))
+    result = [Check(query, str(path), str(own_message) if own_message else message, target=cls, whole=whole)
+              for query, message, whole in checks]
     if per_value:
         # an expression error leaves a flag unbound, which counts as no violation, as a FILTER error would
         binds = " ".join(f"BIND (COALESCE({cond}, false) AS ?f{i})" for i, (cond, _) in enumerate(per_value))
         any_flag = " || ".join(f"?f{i}" for i in range(len(per_value)))
         query = f"SELECT DISTINCT * WHERE {{ {base} {binds} FILTER ({any_flag}) }}"
+        whole = f"SELECT DISTINCT * WHERE {{ {{ SELECT * WHERE {{ ?this {p} ?value . {binds} FILTER ({any_flag}) }} }} {target} }}"
         flags = tuple(str(own_message) if own_message else message for _, message in per_value)
-        result.append(Check(query, str(path), "", flags, target=cls))
+        result.append(Check(query, str(path), "", flags, target=cls, whole=whole))
     return result
+
+
+def _too_few(target: str, p: str, condition: str, n: int) -> str:
+    """The whole-store form of a minimum count: the targets minus the nodes that have enough values."""
+    if n == 1:
+        return f"SELECT ?this WHERE {{ {target} MINUS {{ ?this {p} ?value {condition} }} }}"
+    return (f"SELECT ?this WHERE {{ {target} MINUS {{ SELECT ?this WHERE {{ ?this {p} ?value {condition} }} "
+            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) >= {n}) }} }}")
 
 
 def _datatype_test(datatype) -> str:
     if str(datatype) == LANG_STRING:
         return "isLiteral(?value) && LANG(?value) != \"\""
     if str(datatype) == XSD_STRING:
-        return "isLiteral(?value) && LANG(?value) = \"\" && DATATYPE(?value) = <%s>" % XSD_STRING
+        # a language-tagged string has the datatype rdf:langString: no LANG test needed (it would
+        # decode every long string, 20% of the quote check at scale)
+        return "isLiteral(?value) && DATATYPE(?value) = <%s>" % XSD_STRING
     return f"isLiteral(?value) && DATATYPE(?value) = {_n3(datatype)}"
 
 
@@ -220,7 +273,14 @@ def run_checks(store: ox.Store, checks: list[Check], focus: set[str] | None = No
     """Every violation of every check on the union of the store's graphs (of `focus` nodes only, if given).
 
     The checks run in threads: Oxigraph evaluates a query without holding the GIL, so on two
-    cores two checks run at once (measured 1.9x)."""
+    cores two checks run at once (measured 1.9x).
+
+    Each check has two shapes with the same answers. For a few focus nodes, `query` starts from
+    them and looks up each one's values: an index seek per node and property (~6 µs on the
+    on-disk store). For the whole store, `whole` starts from the property's values instead, one
+    index scan (~0.4 µs a quad), and joins the few nodes that fail to the target class last, or
+    subtracts the nodes that pass with MINUS (a hash join). At 10,000 articles the 248,000
+    statements' checks went from about 2.2 s each to about 0.6 s."""
     if focus is not None and not focus:
         return []
     values = "" if focus is None else "VALUES ?this { " + " ".join(f"<{iri}>" for iri in sorted(focus)) + " }\n"
@@ -262,7 +322,8 @@ def _typed_twice(store: ox.Store, cls: str) -> bool:
 
 def _run(store: ox.Store, check: Check, target: str, values: str) -> list[Violation]:
     found = []
-    query = check.query.replace(_TARGET, target).replace(_INNER_FOCUS, values)
+    query = (check.whole or check.query) if not values else check.query
+    query = query.replace(_TARGET, target).replace(_INNER_FOCUS, values)
     for row in store.query(query, use_default_graph_as_union=True):
         focus, value = row["this"].value, _value(row, "value")
         if check.flags:
