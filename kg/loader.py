@@ -42,7 +42,8 @@ class BatchLoader:
         if entry.text is not None:
             data = entry.text.encode("utf-8")
         else:
-            data = entry.nquads_path.read_bytes()  # already UTF-8: no decoding round trip
+            with open(entry.nquads_path, "rb") as f:  # already UTF-8: no decoding round trip
+                data = f.read()
         self._file.write(data)
         self._size += len(data)
         if self._size > LOAD_BATCH:
