@@ -127,6 +127,21 @@ def code_positions(text: str, chars: str):
         yield from (offset + i for i, ch in enumerate(stretch) if ch in chars)
 
 
+def top_level_groups(text: str) -> list[tuple[int, int]]:
+    """(open, close) offsets of each `{ ... }` group at depth 0 of SPARQL text."""
+    groups, depth, start = [], 0, 0
+    for pos in code_positions(text, "{}"):
+        if text[pos] == "{":
+            if depth == 0:
+                start = pos
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, pos))
+    return groups
+
+
 def read_header(text: str, origin: str) -> dict:
     """The `#+` header of a query as keyword arguments of `Query` (empty for a headerless query)."""
     lines = []

@@ -24,7 +24,8 @@ from typing import Callable
 import pyoxigraph as ox
 
 from . import endpoint
-from .library import Param, Query, QueryError, code_positions, words
+from . import ordering
+from .library import Param, Query, QueryError, code_positions, top_level_groups, words
 from .problems import Problem, ProblemsFound
 from .store import PREFIXES
 
@@ -164,7 +165,7 @@ def bind_values(query: Query, terms: dict[str, Term]) -> str:
     text = query.text
     values = " ".join(f"VALUES ?{name} {{ {t} }}" for name, t in terms.items())
     where = next((pos for w, pos in words(text) if w.upper() == "WHERE"), None)
-    opens = _top_level_groups(text)
+    opens = top_level_groups(text)
     if not opens:
         raise QueryError(f"query '{query.name}' has no WHERE clause to bind parameters in")
     if where is not None and query.form == "CONSTRUCT" and where < opens[0][0]:
@@ -185,30 +186,24 @@ def bind_values(query: Query, terms: dict[str, Term]) -> str:
     return f"{text[:start + 1]} {values} {text[start + 1:]}"
 
 
-def _top_level_groups(text: str) -> list[tuple[int, int]]:
-    """(open, close) offsets of each `{ ... }` group at depth 0."""
-    groups, depth, start = [], 0, 0
-    for pos in code_positions(text, "{}"):
-        if text[pos] == "{":
-            if depth == 0:
-                start = pos
-            depth += 1
-        elif depth:
-            depth -= 1
-            if depth == 0:
-                groups.append((start, pos))
-    return groups
-
-
 def run(query: Query, runner: Runner, given: dict[str, str] | None = None, lang: str | None = None) -> Result:
     """Prepare `query` with its parameters and run it."""
     return runner(prepare(query, given, lang), query.form)
 
 
 def store_runner(store: ox.Store) -> Runner:
-    """Run on an Oxigraph store, over the union of its graphs."""
+    """Run on an Oxigraph store, over the union of its graphs (a plain ORDER BY sorted in Python:
+    see kg.ordering)."""
 
     def run_on_store(text: str, form: str) -> Result:
+        split = ordering.split_order(text) if form == "SELECT" else None
+        if split is not None:
+            result = _result(form, store.query(split[0], use_default_graph_as_union=True))
+            try:
+                result.rows = ordering.sort_rows(result.rows, result.variables, split[1])
+                return result
+            except ordering.Unorderable:
+                pass  # values whose order only the engine knows: it sorts them
         return _result(form, store.query(text, use_default_graph_as_union=True))
 
     return run_on_store

@@ -155,6 +155,23 @@ def test_violation_checks_find_nothing(name, runner):
     assert run(LIBRARY[name], runner).rows == []
 
 
+def test_unquoted_facts_check_finds_each_missing_part(seed_build):
+    """The check finds an article statement missing its quote, or either end of its span, and not
+    a statement from a reference source (which quotes nothing)."""
+    store = ox.Store()
+    store.load(path=str(seed_build / "kg.trig"), format=ox.RdfFormat.TRIG)
+    article = "https://w3id.org/kzcn/resource/article/000_617ef15b8252d5c0"
+    quote, start = (ox.NamedNode(f"https://w3id.org/kzcn/ontology#{p}") for p in ("quote", "charStart"))
+    statements = [row["s"] for row in store.query(
+        f"SELECT ?s WHERE {{ GRAPH <{article}> {{ ?s a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement> }} }} "
+        "ORDER BY ?s LIMIT 2")]
+    for statement, part in zip(statements, (quote, start)):
+        for q in list(store.quads_for_pattern(statement, part, None, None)):
+            store.remove(q)
+    found = run(LIBRARY["unquoted-facts-violation"], store_runner(store)).rows
+    assert [(row[0].value, row[1]) for row in found] == [(article, s) for s in sorted(statements, key=str)]
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_parameter_is_one_literal(value, runner, rdflib_dataset):
     query = LIBRARY["entity"]
