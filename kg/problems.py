@@ -44,8 +44,13 @@ def display_path(path: Path | str) -> str:
 
 @lru_cache(maxsize=65536)  # called for every file and every problem: resolving paths is not free
 def _display(path: str, cwd: str) -> str:
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path(cwd).resolve()))
-    except ValueError:
-        return path
+    real, base = os.path.realpath(path), _resolved(cwd)
+    if real.startswith(base):
+        return real[len(base):]
+    return "." if real + os.sep == base else path
+
+
+@lru_cache(maxsize=16)
+def _resolved(cwd: str) -> str:
+    """The working directory resolved, with a trailing separator (resolved once, not per file)."""
+    return os.path.join(os.path.realpath(cwd), "")
