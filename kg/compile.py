@@ -256,7 +256,7 @@ def _reify(doc: Document, w: GraphWriter, triple: tuple[str, str, str], quote: s
 def _quantity(stmt: Statement, w: GraphWriter) -> str:
     q: Quantity = stmt.value
     node = iri(statement_iri(w.graph[1:-1], "q/" + _digest(f"{stmt.subject}|{stmt.property.name}|{q}|{stmt.on}")))
-    w.add(node, _TYPE, iri(SCHEMA.MonetaryAmount if q.currency else SCHEMA.QuantitativeValue))
+    w.add(node, _TYPE, _SCHEMA.MonetaryAmount if q.currency else _SCHEMA.QuantitativeValue)
     w.add(node, _SCHEMA.value, decimal(q.amount))
     if q.currency:
         w.add(node, _SCHEMA.currency, literal(q.currency))

@@ -135,7 +135,8 @@ def _anti_joined(inner: str) -> str:
     with filters (so ?this is bound in every solution) and one NOT EXISTS of the form
     `?this p1 ?v1 ; p2 ?v2 ...`, each ?vN used nowhere else. "Lacks one of p1, p2..." is then the
     union of one anti-join per property, each a single scan. Any other SELECT is left as written."""
-    if _plain(inner) is None:
+    head = _plain(inner)
+    if head is None:
         return inner
     groups = list(_NOT_EXISTS.finditer(inner))
     if len(groups) != 1 or _NOT_EXISTS.sub("", inner).count("{") != 1:
@@ -145,7 +146,6 @@ def _anti_joined(inner: str) -> str:
     if not pairs or any(len(pair) != 2 or not _VAR.fullmatch(pair[1]) or pair[1] == "?this"
                         or len(re.findall(re.escape(pair[1]) + r"\b", inner)) != 1 for pair in pairs):
         return inner
-    head = _PLAIN_SELECT.match(inner)
     rest = inner[head.end():groups[0].start()] + inner[groups[0].end():].rsplit("}", 1)[0]
     branches = " UNION ".join(f"{{ {rest} MINUS {{ ?this {p} {v} }} }}" for p, v in pairs)
     return f"SELECT DISTINCT ?this WHERE {{ {branches} }}"

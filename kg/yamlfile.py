@@ -205,10 +205,8 @@ def _node_of(event) -> yaml.ScalarNode:
     return yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
 
 
-def _scalar(node, shown: str, problems: list[Problem]):
-    if not isinstance(node, yaml.ScalarNode):
-        problems.append(Problem(shown, node.start_mark.line + 1, "expected a plain value here, not a list or mapping"))
-        return None
+def _scalar(node: yaml.ScalarNode, shown: str, problems: list[Problem]):
+    """A scalar's Python value (a problem, and its text, when the value is impossible)."""
     try:
         return _constructor.construct_object(node, deep=True)
     except ValueError:
