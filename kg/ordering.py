@@ -60,7 +60,14 @@ def sort_rows(rows: list[tuple], variables: list[str], keys: list[tuple[str, boo
         if var not in variables:
             raise Unorderable(f"?{var} is not projected")
         i = variables.index(var)
-        values = [_key(row[i], as_str) for row in rows]
+        known: dict = {}  # values repeat down a column (a meeting on each participant's row): key each once
+        values = []
+        for row in rows:
+            term = row[i]
+            key = known.get(term)
+            if key is None:
+                key = known[term] = _key(term, as_str)
+            values.append(key)
         kinds = {v[1] for v in values if v[0] == 2}
         if len(kinds) > 1:
             raise Unorderable(f"?{var} holds literals of kinds SPARQL does not order against each other")
