@@ -6,8 +6,8 @@ articles, more than finding them (people-posts: 510 ms with ORDER BY, 90 ms with
 sorts the same rows in a few milliseconds once each value is read (`benchmarks/RESULTS.md`).
 
 So a SELECT whose text ends with `ORDER BY` keys of the plain forms `?x`, `STR(?x)`, `ASC(...)`,
-`DESC(...)` over projected variables (nothing else after its WHERE clause: no GROUP BY, LIMIT or
-OFFSET) runs without the ORDER BY, and its rows are sorted here by SPARQL 1.1's order (section
+`DESC(...)` over projected variables (after its WHERE clause nothing else but a GROUP BY and
+HAVING: no LIMIT or OFFSET) runs without the ORDER BY, and its rows are sorted here by SPARQL 1.1's order (section
 15.1): unbound, then IRIs (by code point), then literals. Literals are compared only where SPARQL
 defines `<` and the kind is one this module knows (numbers, plain strings, booleans, dates
 without time zone); a key column holding blank nodes, literals of two such kinds, or any other
@@ -29,7 +29,10 @@ _NUMERIC = {XSD + t for t in ("integer", "decimal", "int", "long", "short", "byt
                               "unsignedLong", "unsignedShort", "unsignedByte")}
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _INNER = r"(?:STR\s*\(\s*\?\w+\s*\)|\?\w+)"
-_TAIL = re.compile(rf"\s*ORDER\s+BY\s+((?:(?:(?:ASC|DESC)\s*\(\s*{_INNER}\s*\)|{_INNER})\s*)+)", re.IGNORECASE)
+# a GROUP BY (and HAVING) may come first: it stays in the query, only the sort moves here; no
+# quotes in it, so the ORDER BY found is never one inside a string
+_TAIL = re.compile(rf"(\s*GROUP\s+BY\s[^{{}}\"']*?)?\s*ORDER\s+BY\s+((?:(?:(?:ASC|DESC)\s*\(\s*{_INNER}\s*\)|{_INNER})\s*)+)",
+                   re.IGNORECASE)
 _KEY = re.compile(r"(?:(ASC|DESC)\s*\(\s*)?(?:(STR)\s*\(\s*)?\?(\w+)", re.IGNORECASE)
 
 
@@ -49,8 +52,8 @@ def split_order(text: str) -> tuple[str, list[tuple[str, bool, bool]]] | None:
     if found is None:
         return None
     keys = [(m.group(3), m.group(2) is not None, (m.group(1) or "").upper() == "DESC")
-            for m in _KEY.finditer(found.group(1))]
-    return text[:end] + "\n", keys
+            for m in _KEY.finditer(found.group(2))]
+    return text[:end] + (found.group(1) or "") + "\n", keys
 
 
 def sort_rows(rows: list[tuple], variables: list[str], keys: list[tuple[str, bool, bool]]) -> list[tuple]:

@@ -83,10 +83,26 @@ def test_values_without_a_known_order_are_left_to_the_engine(values):
     assert store_runner(store)(text, "SELECT").rows == _result("SELECT", store.query(text, use_default_graph_as_union=True)).rows
 
 
-@pytest.mark.parametrize("tail", ["ORDER BY ?x LIMIT 2", "ORDER BY IF(BOUND(?x), 0, 1)", "GROUP BY ?x ORDER BY ?x",
-                                  "ORDER BY ?x OFFSET 1"])
+@pytest.mark.parametrize("tail", ["ORDER BY ?x LIMIT 2", "ORDER BY IF(BOUND(?x), 0, 1)", "ORDER BY ?x OFFSET 1",
+                                  'GROUP BY ?x HAVING (MAX(STR(?s)) != "ORDER BY ?s") ORDER BY ?x',
+                                  "GROUP BY ?x HAVING (EXISTS { ?x ?p ?s }) ORDER BY ?x"])
 def test_only_plain_final_order_by_clauses_are_taken_over(tail):
     assert ordering.split_order(f"SELECT ?x WHERE {{ ?s ?p ?x }} {tail}") is None
+
+
+def test_a_group_by_stays_in_the_query_and_its_groups_are_sorted_here():
+    text = "SELECT ?x (COUNT(?s) AS ?n) WHERE { ?s ?p ?x }\nGROUP BY ?x HAVING (COUNT(?s) > 1)\nORDER BY DESC(?n) ?x"
+    split = ordering.split_order(text)
+    assert split == ("SELECT ?x (COUNT(?s) AS ?n) WHERE { ?s ?p ?x }\nGROUP BY ?x HAVING (COUNT(?s) > 1)\n",
+                     [("n", False, True), ("x", False, False)])
+    store = ox.Store()
+    for s, o in [("a", "x"), ("b", "x"), ("c", "y"), ("d", "y"), ("e", "y"), ("f", "w"), ("g", "w"), ("h", "z")]:
+        store.add(ox.Quad(ox.NamedNode(E + s), ox.NamedNode(E + "p"), ox.NamedNode(E + o), ox.NamedNode(E + "g")))
+    engine = _result("SELECT", store.query(text, use_default_graph_as_union=True)).rows
+    assert [row[0].value[-1] for row in engine] == ["y", "w", "x"]  # z has one member: HAVING kept
+    grouped = _result("SELECT", store.query(split[0], use_default_graph_as_union=True))
+    assert ordering.sort_rows(grouped.rows, grouped.variables, split[1]) == engine
+    assert store_runner(store)(text, "SELECT").rows == engine
 
 
 def test_a_brace_or_order_by_inside_a_string_or_comment_does_not_mislead():
