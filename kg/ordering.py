@@ -7,11 +7,12 @@ sorts the same rows in a few milliseconds once each value is read (`benchmarks/R
 
 So a SELECT whose text ends with `ORDER BY` keys of the plain forms `?x`, `STR(?x)`, `ASC(...)`,
 `DESC(...)` over projected variables (after its WHERE clause nothing else but a GROUP BY and
-HAVING: no LIMIT or OFFSET) runs without the ORDER BY, and its rows are sorted here by SPARQL 1.1's order (section
-15.1): unbound, then IRIs (by code point), then literals. Literals are compared only where SPARQL
-defines `<` and the kind is one this module knows (numbers, plain strings, booleans, dates
-without time zone); a key column holding blank nodes, literals of two such kinds, or any other
-kind makes `sort_rows` give up, and the query runs as written, sorted by the engine.
+HAVING: no LIMIT or OFFSET) runs without the ORDER BY, and its rows are sorted here by SPARQL
+1.1's order (section 15.1): unbound, then IRIs (by code point), then literals. Literals are
+compared only where SPARQL defines `<` and the kind is one this module knows (numbers, plain
+strings, booleans, dates without time zone); a key column holding blank nodes, literals of two
+such kinds, or any other kind makes `sort_rows` give up, and the query runs as written, sorted
+by the engine.
 """
 
 from __future__ import annotations
