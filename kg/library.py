@@ -111,6 +111,11 @@ def _code(text: str):
         yield pos, text[pos:]
 
 
+def without_comments(text: str) -> str:
+    """SPARQL text with its `#` comments removed (a `#` inside a string or an IRI is kept)."""
+    return _SKIP.sub(lambda m: "" if m.group().startswith("#") else m.group(), text)
+
+
 def words(text: str):
     """Yield (word, offset) for each bare word of SPARQL text outside comments, strings and IRIs.
 

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from .library import top_level_groups
+from .library import top_level_groups, without_comments
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {XSD + t for t in ("integer", "decimal", "int", "long", "short", "byte", "nonNegativeInteger",
@@ -48,7 +48,7 @@ def split_order(text: str) -> tuple[str, list[tuple[str, bool, bool]]] | None:
     if not groups:
         return None
     end = groups[-1][1] + 1
-    tail = re.sub(r"#[^\n]*", "", text[end:])  # comments: the tail holds no IRI or string to confuse it
+    tail = without_comments(text[end:])  # a GROUP BY or HAVING may hold an IRI with a `#` in it
     found = _TAIL.fullmatch(tail)
     if found is None:
         return None
@@ -72,7 +72,7 @@ def sort_rows(rows: list[tuple], variables: list[str], keys: list[tuple[str, boo
             if key is None:
                 key = known[term] = _key(term, as_str)
             values.append(key)
-        kinds = {v[1] for v in values if v[0] == 2}
+        kinds = {key[1] for key in known.values() if key[0] == 2}
         if len(kinds) > 1:
             raise Unorderable(f"?{var} holds literals of kinds SPARQL does not order against each other")
         columns.append((values, descending))

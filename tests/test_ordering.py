@@ -90,6 +90,13 @@ def test_only_plain_final_order_by_clauses_are_taken_over(tail):
     assert ordering.split_order(f"SELECT ?x WHERE {{ ?s ?p ?x }} {tail}") is None
 
 
+def test_an_iri_with_a_hash_in_a_having_clause_is_kept_whole():
+    text = "SELECT ?x (COUNT(?s) AS ?n) WHERE { ?s ?p ?x }\nGROUP BY ?x HAVING (?x != <http://example.org/a#b>) # note\nORDER BY ?x"
+    assert ordering.split_order(text) == (
+        "SELECT ?x (COUNT(?s) AS ?n) WHERE { ?s ?p ?x }\nGROUP BY ?x HAVING (?x != <http://example.org/a#b>)\n",
+        [("x", False, False)])
+
+
 def test_a_group_by_stays_in_the_query_and_its_groups_are_sorted_here():
     text = "SELECT ?x (COUNT(?s) AS ?n) WHERE { ?s ?p ?x }\nGROUP BY ?x HAVING (COUNT(?s) > 1)\nORDER BY DESC(?n) ?x"
     split = ordering.split_order(text)
