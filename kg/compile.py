@@ -21,7 +21,7 @@ from decimal import Decimal
 from rdflib import RDF, RDFS, SKOS, XSD, Literal
 from rdflib.namespace import DCTERMS, PROV
 
-from .facts import UNITS, Document, Entity, Quantity, Statement, temporal_kind
+from .facts import CONVERTIBLE_BASES, UNITS, Document, Entity, Quantity, Statement, temporal_kind
 from .ontology import Ontology
 from .quotes import locate
 from .vocab import GEO, KC, ONTOLOGY_IRI, SCHEMA, WD, article_iri, entity_iri, source_iri, span_iri, statement_iri
@@ -166,6 +166,10 @@ def _source(doc: Document, w: GraphWriter) -> None:
         w.add(me, _SCHEMA.publisher, literal(meta["publisher"]))
     if meta.get("date"):
         w.add(me, _DCTERMS.date, _temporal(meta["date"]))
+    if meta.get("language"):
+        w.add(me, _DCTERMS.language, literal(meta["language"]))
+    if meta.get("kind"):
+        w.add(me, _KC.sourceKind, literal(meta["kind"]))
     if meta.get("note"):
         w.add(me, _RDFS.comment, literal(meta["note"]))
 
@@ -263,7 +267,11 @@ def _quantity(stmt: Statement, w: GraphWriter) -> str:
         w.add(node, _RDFS.label, literal(f"{_readable(q.amount)} {q.currency}", lang="en"))
     if q.unit:
         w.add(node, _SCHEMA.unitText, literal(q.unit))
-        w.add(node, _RDFS.label, literal(f"{_readable(q.amount)} {UNITS[q.unit]}", lang="en"))
+        unit = UNITS[q.unit]
+        w.add(node, _RDFS.label, literal(f"{_readable(q.amount)} {unit.label}", lang="en"))
+        if unit.base in CONVERTIBLE_BASES:
+            w.add(node, _KC.baseValue, decimal(q.amount * unit.factor))
+            w.add(node, _KC.baseUnit, literal(unit.base))
     if q.out_of is not None:
         w.add(node, _KC.outOf, decimal(q.out_of))
     if q.qualifier:

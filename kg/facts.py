@@ -24,17 +24,49 @@ from .yamlfile import Located, LocatedList, is_date, load, read_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 LANGUAGES = ("en", "ru", "kk", "zh")
+@dataclass(frozen=True)
+class Unit:
+    """A unit of the facts format: its reading, and how it converts to its dimension's base unit."""
+
+    label: str
+    base: str  # the unit figures of this dimension are converted to (kc:baseValue)
+    factor: Decimal  # 1 of this unit = factor base units
+
+
+def _unit(label: str, base: str, factor: str = "1") -> Unit:
+    return Unit(label, base, Decimal(factor))
+
+
+# The one list of units (ontology/shapes.ttl's sh:in list is checked equal to it by tests).
 UNITS = {
-    "km": "kilometres",
-    "mm": "millimetres",
-    "t/yr": "tonnes per year",
-    "Mt/yr": "million tonnes per year",
-    "bcm/yr": "billion cubic metres per year",
-    "%": "percent",
-    "people": "people",
-    "sections": "sections",
+    "km": _unit("kilometres", "m", "1000"),
+    "m": _unit("metres", "m"),
+    "mm": _unit("millimetres", "m", "0.001"),
+    "ha": _unit("hectares", "ha"),
+    "km2": _unit("square kilometres", "ha", "100"),
+    "t": _unit("tonnes", "t"),
+    "Mt": _unit("million tonnes", "t", "1000000"),
+    "t/yr": _unit("tonnes per year", "t/yr"),
+    "Mt/yr": _unit("million tonnes per year", "t/yr", "1000000"),
+    "bbl/d": _unit("barrels per day", "bbl/d"),
+    "bcm": _unit("billion cubic metres", "bcm"),
+    "bcm/yr": _unit("billion cubic metres per year", "bcm/yr"),
+    "TEU": _unit("twenty-foot equivalent units", "TEU"),
+    "TEU/yr": _unit("twenty-foot equivalent units per year", "TEU/yr"),
+    "MW": _unit("megawatts", "MW"),
+    "GW": _unit("gigawatts", "MW", "1000"),
+    "GWh/yr": _unit("gigawatt-hours per year", "GWh/yr"),
+    "%": _unit("percent", "%"),
+    "people": _unit("people", "people"),
+    "sections": _unit("sections", "sections"),
 }
-CURRENCY = re.compile(r"^[A-Z]{3}$")
+# Dimensions with more than one unit: their figures also carry kc:baseValue / kc:baseUnit.
+CONVERTIBLE_BASES = {u.base for u in UNITS.values() if u.factor != 1}
+# Currencies the field's sources use; an unknown code (XYZ) is a typo, not a currency.
+CURRENCIES = ("USD", "EUR", "CNY", "KZT", "RUB", "GBP", "JPY", "CHF")
+# Kinds of reference source, from the most to the least authoritative; `mirror` marks copies
+# and reposts, which queries can leave out.
+SOURCE_KINDS = ("operator", "government", "legal", "agency", "news", "database", "encyclopedia", "mirror")
 
 ENTITY_KEYS = {"id", "type", "labels", "aliases", "wikidata", "coords", "route", "quote", "status"}
 STATEMENT_KEYS = {"subject", "property", "object", "value", "quote", "role", "share", "note", "applies_to", "as_of", "status"}
@@ -43,7 +75,7 @@ DRAFT_MESSAGE = ("draft proposal not yet reviewed: check it against the article 
                  "(or delete the proposal)")
 QUANTITY_KEYS = {"amount", "unit", "currency", "out_of", "qualifier", "aspect", "as_of"}
 ARTICLE_META_KEYS = {"title", "date", "dateline", "publisher", "url", "language"}
-SOURCE_KEYS = {"id", "title", "url", "publisher", "date", "note"}
+SOURCE_KEYS = {"id", "title", "url", "publisher", "date", "language", "kind", "note"}
 
 
 @dataclass(frozen=True)
@@ -207,8 +239,14 @@ def _source_header(data: Located, path: Path, report) -> Document:
         report(line, "`source:` must be a mapping with at least `id:` and `title:`")
         return Document("source", "invalid", path, [], [], {})
     _unknown_keys(src, SOURCE_KEYS, report)
-    if not re.match(r"^[A-Za-z0-9_-]{1,40}$", src["id"]):
-        report(src.line_of("id"), "source id must be letters, digits, '-' or '_'")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", src["id"]):
+        report(src.line_of("id"), "source id must be 1 to 100 letters, digits, '-' or '_'")
+    if "kind" in src and src["kind"] not in SOURCE_KINDS:
+        report(src.line_of("kind"), f"source kind {src['kind']!r}: use one of {', '.join(SOURCE_KINDS)}")
+    if "language" in src and not (isinstance(src["language"], str) and re.fullmatch(r"[a-z]{2}", src["language"])):
+        report(src.line_of("language"), "source language must be a two-letter ISO 639-1 code such as en, ru, zh")
+    if "date" in src:
+        _temporal(src["date"], src.line_of("date"), report)
     return Document("source", src["id"], path, [], [], dict(src))
 
 
@@ -429,8 +467,8 @@ def _quantity(value, spec: PropertySpec, line, report) -> Quantity | None:
     q = Quantity(amount)
     if spec.kind == "money":
         currency = value.get("currency")
-        if not isinstance(currency, str) or not CURRENCY.match(currency):
-            report(value.line_of("currency"), "money needs `currency:` as an ISO 4217 code (USD, KZT, CNY)")
+        if currency not in CURRENCIES:
+            report(value.line_of("currency"), f"money needs `currency:` as one of the ISO 4217 codes {', '.join(CURRENCIES)}, got {currency!r}")
             return None
         q.currency = currency
         if "unit" in value:
@@ -457,7 +495,8 @@ def _quantity(value, spec: PropertySpec, line, report) -> Quantity | None:
 
 def iter_input_files(seeds: Path) -> list[Path]:
     """Facts and reference files of a seeds folder, in a stable order."""
-    return sorted((seeds / "reference").glob("*.yaml")) + sorted((seeds / "facts").glob("*.yaml"))
+    # reference files may sit in sub-folders (one per sector); each file is still one source
+    return sorted((seeds / "reference").rglob("*.yaml")) + sorted((seeds / "facts").glob("*.yaml"))
 
 
 def load_documents(seeds: Path, onto: Ontology) -> list[Document]:

@@ -30,12 +30,17 @@ class KC(DefinedNamespace):
     _fail = True
 
     # classes
+    Acquisition: URIRef
     Agent: URIRef
+    Agreement: URIRef
     Article: URIRef
     Asset: URIRef
+    BorderCrossing: URIRef
+    Deposit: URIRef
     Entity: URIRef
     Event: URIRef
     Facility: URIRef
+    Financing: URIRef
     Meeting: URIRef
     Organization: URIRef
     Person: URIRef
@@ -43,21 +48,31 @@ class KC(DefinedNamespace):
     Place: URIRef
     Post: URIRef
     Project: URIRef
+    Railway: URIRef
     Road: URIRef
     RouteStop: URIRef
     Source: URIRef
     Temporal: URIRef
     # properties
+    acquired: URIRef
+    acquirer: URIRef
+    amount: URIRef
     articleText: URIRef
     asOf: URIRef
     aspect: URIRef
+    baseUnit: URIRef
+    baseValue: URIRef
     birthDate: URIRef
+    borrower: URIRef
     capacity: URIRef
     charEnd: URIRef
     charStart: URIRef
     commissioned: URIRef
     commodity: URIRef
+    completedDate: URIRef
     concerns: URIRef
+    constructionStart: URIRef
+    contractor: URIRef
     country: URIRef
     dateline: URIRef
     description: URIRef
@@ -65,26 +80,30 @@ class KC(DefinedNamespace):
     discussed: URIRef
     employees: URIRef
     endDate: URIRef
+    entryIntoForce: URIRef
     evidence: URIRef
     financedBy: URIRef
+    finances: URIRef
     foundingYear: URIRef
     headquarters: URIRef
     heldBy: URIRef
     heldIn: URIRef
     investment: URIRef
+    lender: URIRef
     length: URIRef
     locatedIn: URIRef
     note: URIRef
     onAsset: URIRef
     operator: URIRef
-    outOf: URIRef
     outcome: URIRef
+    outOf: URIRef
     ownedBy: URIRef
     ownershipType: URIRef
     parentOrganization: URIRef
-    partOfEvent: URIRef
     participant: URIRef
     partner: URIRef
+    partOfEvent: URIRef
+    party: URIRef
     passesThrough: URIRef
     postIn: URIRef
     progress: URIRef
@@ -94,8 +113,14 @@ class KC(DefinedNamespace):
     role: URIRef
     routeStop: URIRef
     sector: URIRef
+    seller: URIRef
     share: URIRef
+    signedAt: URIRef
+    signedDate: URIRef
+    signedIn: URIRef
     since: URIRef
+    sourceKind: URIRef
+    stake: URIRef
     startDate: URIRef
     status: URIRef
     stopIndex: URIRef
@@ -103,9 +128,9 @@ class KC(DefinedNamespace):
     supplies: URIRef
     targetCapacity: URIRef
     topic: URIRef
+    tradeWithChina: URIRef
     workforceShare: URIRef
     worksScope: URIRef
-
 
 def _slug(text: str) -> str:
     # ids are validated to [a-z0-9_-]; quoting is a second guard for ids from other tools
