@@ -73,6 +73,7 @@ class Prepared:
     registry: Registry
     ontology: Ontology
     files_read: int  # files parsed in this run (the others came from the cache)
+    files_total: int  # input files in all
 
     def load_into(self, store: ox.Store, graphs: Iterable[str] | None = None, scratch: Path | None = None) -> None:
         """Bulk-load the quads of `graphs` (default: all) into `store`, a bounded batch at a time."""
@@ -134,7 +135,7 @@ def prepare(project: Project, cache: Cache | None = None, progress: Progress = n
         graphs[read.graph] = entry
     if problems:
         raise ProblemsFound(problems)
-    return Prepared(graphs, registry, onto, len(fresh))
+    return Prepared(graphs, registry, onto, len(fresh), len(files))
 
 
 def _check_across(cached: dict[Path, Entry], fresh: dict[Path, Read], onto: Ontology, cache: Cache | None) -> Registry:
@@ -196,13 +197,15 @@ def _locate(v: Violation, prepared: Prepared, project: Project) -> Problem:
     return Problem(display_path(project.shapes_path), 0, message)
 
 
-def validate(project: Project) -> Prepared:
-    """Run every check of a build without writing anything; raise ProblemsFound on problems."""
+def validate(project: Project) -> Summary:
+    """Run every check of a build without writing anything; raise ProblemsFound on problems.
+
+    Returns what the build would hold, counted as `kg build` counts it."""
     prepared = prepare(project)
     store = ox.Store()
     prepared.load_into(store)
     check_shapes(store, prepared, project)
-    return prepared
+    return summarize(store, project.out)
 
 
 MANIFEST = "manifest.json"
@@ -247,7 +250,7 @@ def build(project: Project, view=None, progress: Progress = no_progress) -> Summ
             summary.outputs["view"] = None
         del store  # release the lock before the folder is renamed into place
     cache.save_index(types_digest(prepared.registry))
-    summary.files_read, summary.timings = prepared.files_read, clock.seconds
+    summary.files_read, summary.files_total, summary.timings = prepared.files_read, prepared.files_total, clock.seconds
     return summary
 
 

@@ -166,7 +166,7 @@ def check_outlines(outlines: list[Outline], onto: Ontology, references_of: list[
                 fits[pair] = any(onto.is_a(known[pair[0]], URIRef(w)) for w in r.wanted)
             if not fits[pair]:
                 names = " or ".join(sorted(onto.label(URIRef(w)) for w in r.wanted))
-                problems.append(Problem(r.path, r.line, f"'{r.id}' is a {types[r.id]}, but {r.what} must be a {names}"))
+                problems.append(Problem(r.path, r.line, f"'{r.id}' is {_a(types[r.id])}, but {r.what} must be {_a(names)}"))
     if problems:
         raise ProblemsFound(problems)
     return Registry(types, decls, coords)
@@ -194,3 +194,8 @@ def _quote_problem(doc: Document, quote: str, path: str, line: int) -> list[Prob
         fix = "copy the supporting words from the article verbatim"
     shown = quote if len(quote) <= 60 else quote[:57] + "..."
     return [Problem(path, line, f"quote {shown!r} is not in article '{doc.id}': {fix}")]
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article: `an organization`, `a place`."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

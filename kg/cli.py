@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import click
 
 from . import build as build_stage
 from .problems import ProblemsFound, UsageError
+from .stats import plural
 from .store import open_store
 
 
@@ -41,6 +43,12 @@ def project_options(func):
         return func(project=project, **kwargs)
 
     return wrapper
+
+
+def allow_service_option(func):
+    """--allow-service: the endpoints a query may call with SERVICE (federation is off by default)."""
+    return click.option("--allow-service", "allow_services", multiple=True, metavar="URL_PREFIX",
+                        help="Let SERVICE call endpoints whose URL starts with URL_PREFIX (repeatable; off by default).")(func)
 
 
 def reports_problems(func):
@@ -127,8 +135,8 @@ def validate(project):
 
     Example: kg validate
     """
-    prepared = build_stage.validate(project)
-    click.echo(f"OK: {len(prepared.graphs) - 1} graphs, {len(prepared.registry.types)} entities; 0 SHACL violations")
+    summary = build_stage.validate(project)
+    click.echo(f"OK: {summary.counts()}; {plural(summary.entity_count, 'entity', 'entities')}; 0 SHACL violations")
 
 
 @main.command()
@@ -192,8 +200,9 @@ def list_queries(project):
 @click.option("--format", "fmt", type=click.Choice(__import__("kg.results", fromlist=["FORMATS"]).FORMATS), default="table", show_default=True,
               help="Output format (json: SPARQL 1.1 results JSON); CONSTRUCT results are Turtle.")
 @click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 endpoint instead of the built store.")
+@allow_service_option
 @reports_problems
-def query(project, ref, sparql, params, lang, fmt, endpoint):
+def query(project, ref, sparql, params, lang, fmt, endpoint, allow_services):
     """Run a library query, a .rq file or SPARQL text on the built graph.
 
     Example: kg query entity --param entity=CNPC --lang zh
@@ -207,9 +216,15 @@ def query(project, ref, sparql, params, lang, fmt, endpoint):
         raise QueryError("write parameters as --param NAME=VALUE")
     q = Query.from_text(sparql, origin="--sparql", name="sparql") if sparql else find_query(ref, project.root / "queries")
     runner = run_query.endpoint_runner(endpoint) if endpoint else run_query.store_runner(open_store(project.out))
-    result = run_query.run(q, runner, dict(p.split("=", 1) for p in params), lang)
-    labels = run_query.labels(runner, result.iris(), lang) if fmt in results.FOR_PEOPLE else None
-    click.echo(results.render(result, fmt, labels), nl=False)
+    given = dict(p.split("=", 1) for p in params)
+    result = run_query.run(q, runner, given, lang, allow_services)
+    if result.form == "SELECT" and not result.rows:
+        for hint in run_query.unmatched_labels(q, runner, given):
+            click.echo(hint, err=True)
+    labels = run_query.labels(runner, result.iris(), lang) if fmt in results.FOR_PEOPLE or lang else None
+    # cut the table to the terminal's width only when it is shown on one
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    click.echo(results.render(result, fmt, labels, width), nl=False)
 
 
 @main.command()
@@ -289,6 +304,7 @@ def draft(project, article, fmt, output, force):
 
     Example: kg draft seeds/articles/ID.txt -o seeds/facts/ID.yaml
     """
+    from .atomicfile import write_text_atomic
     from .draft import DraftError, draft_file, render, write_meta
     from .ontology import Ontology
 
@@ -303,7 +319,7 @@ def draft(project, article, fmt, output, force):
     if not output:
         click.echo(render(proposal, fmt), nl=False)
         return
-    output.write_text(render(proposal, fmt), encoding="utf-8")
+    write_text_atomic(output, render(proposal, fmt))
     if not (meta := article.with_suffix(".yaml")).exists():
         write_meta(proposal, meta)
         click.echo(f"wrote {meta}: add its title, publisher and url", err=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from .amounts import Amount, find_amounts
+from .atomicfile import write_text_atomic
 from .facts import ID_PATTERN, Document, iter_input_files, load_document
 from .mentions import CHINESE_SURNAMES, KnownIndex, Mention, find_mentions, slug
 from .ontology import Ontology
@@ -355,5 +356,5 @@ def write_meta(d: Draft, path: Path) -> None:
     """Propose the article's metadata file; title, publisher and url are left for the person."""
     lines = ["# Proposed by `kg draft`: add title, publisher and url (kg validate asks for them)."]
     lines.append(yaml.dump(d.meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False).rstrip())
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text_atomic(path, "\n".join(lines) + "\n")
 

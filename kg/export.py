@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from .atomicfile import open_atomic
 from .store import PREFIXES
 
 if TYPE_CHECKING:
@@ -52,7 +53,5 @@ def _graphml_ready(net: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def export_to_path(store: ox.Store, fmt: str, path: Path) -> None:
     """Write the export to a file, replacing it only once complete."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as out:
+    with open_atomic(path) as out:
         export(store, fmt, out)
-    tmp.replace(path)

@@ -11,7 +11,9 @@ file as is)::
     #+ example: kg query meetings --format md
 
 Each parameter is a SPARQL variable of the query (``?place``) that `kg.query` binds to an RDF
-term; ``type`` (string, iri, integer, decimal or date; default string) says which kind of term.
+term; ``type`` (string, label, iri, integer, decimal or date; default string) says which kind of
+term (a ``label`` is a string matched against entities' labels and aliases: when it matches none,
+``kg query`` says so and suggests the closest names).
 An ``iri`` parameter may name a ``base``: a value that is not an absolute IRI is appended to it
 (``--param article=000_617ef15b8252d5c0`` gives the article's IRI), so users type ids while the
 query gets a constant IRI, which engines look up directly (a GRAPH named by a computed IRI is
@@ -34,7 +36,7 @@ from .problems import Problem, ProblemsFound, UsageError, display_path
 
 HEADER_KEYS = {"summary", "description", "params", "tags", "example"}
 PARAM_KEYS = {"name", "meaning", "default", "type", "base"}
-PARAM_TYPES = ("string", "iri", "integer", "decimal", "date")
+PARAM_TYPES = ("string", "label", "iri", "integer", "decimal", "date")
 FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
 
 # Tokens that may hide braces or keywords: comments, strings (long forms first) and IRIs.
@@ -100,7 +102,7 @@ class Query:
         return cls.from_text(path.read_text(encoding="utf-8"), display_path(path), name=path.stem)
 
 
-def _code(text: str):
+def code_stretches(text: str):
     """Yield (offset, stretch) for each stretch of SPARQL text between comments, strings and IRIs."""
     pos = 0
     for skip in _SKIP.finditer(text):
@@ -121,14 +123,14 @@ def words(text: str):
 
     Variables (`?select`) and prefixed names (`kc:where`) are not words.
     """
-    for offset, stretch in _code(text):
+    for offset, stretch in code_stretches(text):
         for found in _BARE_WORD.finditer(stretch):
             yield found.group(), offset + found.start()
 
 
 def code_positions(text: str, chars: str):
     """Offsets of any of `chars` in SPARQL text outside comments, strings and IRIs."""
-    for offset, stretch in _code(text):
+    for offset, stretch in code_stretches(text):
         yield from (offset + i for i, ch in enumerate(stretch) if ch in chars)
 
 

@@ -16,6 +16,7 @@ and on any remote engine; a value such as ``x" } UNION { ?s ?p ?o } #`` stays on
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -25,7 +26,8 @@ import pyoxigraph as ox
 
 from . import endpoint
 from . import ordering
-from .library import Param, Query, QueryError, code_positions, top_level_groups, words
+from . import sparqlguard
+from .library import Param, Query, QueryError, code_positions, code_stretches, top_level_groups, words
 from .problems import Problem, ProblemsFound
 from .store import PREFIXES
 
@@ -33,6 +35,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 # what names a thing for people: entities and quantities have labels, articles and sources titles
 NAMES = ("<http://www.w3.org/2000/01/rdf-schema#label>|<https://schema.org/headline>"
          "|<http://purl.org/dc/terms/title>")
+# the names an entity answers to (what a `label` parameter is matched against)
+LABELS = "(<http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel>)"
 _VARNAME = re.compile(r"[A-Za-z0-9_]+")
 _SYNTAX_AT = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
 _DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:", re.I)
@@ -72,7 +76,7 @@ def bindings(query: Query, given: dict[str, str], lang: str | None = None) -> di
     terms = {}
     for param in declared:
         if param.name in given:
-            value = given[param.name]
+            value = given[param.name].strip()  # " CNPC" typed in a shell means CNPC
         elif param.name == "lang" and lang:
             value = lang
         elif param.default is not None:
@@ -107,13 +111,36 @@ def term(param: Param, value: str) -> Term:
     return ox.Literal(value)
 
 
-def check_syntax(query: Query) -> None:
-    """Parse the query as written; a syntax error names its line and column in the query's origin."""
+def check_syntax(query: Query, allow_services: tuple[str, ...] = ()) -> None:
+    """Guard and parse the query as written; a syntax error names its line and column in the query's origin."""
+    sparqlguard.check(query.text, allow_services)
     try:
         _empty_store().query(query.text, prefixes=PREFIXES)  # parsed now, evaluated lazily: never run
     except SyntaxError as exc:
+        unknown = unknown_prefixes(query.text)
+        if unknown:
+            known = ", ".join(f"{p}:" for p in PREFIXES)
+            line = query.text.count("\n", 0, unknown[0][1]) + 1
+            names = ", ".join(f"'{p}:'" for p, _ in unknown)
+            raise ProblemsFound([Problem(query.origin, line, f"unknown prefix {names}: declare it (PREFIX {unknown[0][0]}: <…>) "
+                                                             f"or use one the library declares: {known}")]) from None
         line, column, what = _where(query.text, str(exc))
         raise ProblemsFound([Problem(query.origin, line, f"SPARQL syntax error at line {line}, column {column}{what}")]) from None
+
+
+_PREFIXED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w.-]*)?:(?=[\w%\\])")
+
+
+def unknown_prefixes(text: str) -> list[tuple[str, int]]:
+    """(prefix, offset) of each prefixed name whose prefix neither the query nor the library declares."""
+    declared = set(_DECLARED.findall(text)) | set(PREFIXES)
+    found = []
+    for offset, stretch in code_stretches(text):
+        for m in _PREFIXED.finditer(stretch):
+            prefix = m[1] or ""
+            if prefix not in declared and prefix.upper() not in ("PREFIX", "BASE") and prefix not in (p for p, _ in found):
+                found.append((prefix, offset + m.start()))
+    return found
 
 
 def _where(text: str, oxigraph_message: str) -> tuple[int, int, str]:
@@ -149,9 +176,10 @@ def _empty_store() -> ox.Store:
     return _EMPTY[0]
 
 
-def prepare(query: Query, given: dict[str, str] | None = None, lang: str | None = None) -> str:
-    """The text to send to any engine: syntax checked, prefixes declared, parameters bound."""
-    check_syntax(query)
+def prepare(query: Query, given: dict[str, str] | None = None, lang: str | None = None,
+            allow_services: tuple[str, ...] = ()) -> str:
+    """The text to send to any engine: guarded, syntax checked, prefixes declared, parameters bound."""
+    check_syntax(query, allow_services)
     text = bind_values(query, bindings(query, given or {}, lang))
     declared = set(_DECLARED.findall(text))
     missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
@@ -186,9 +214,54 @@ def bind_values(query: Query, terms: dict[str, Term]) -> str:
     return f"{text[:start + 1]} {values} {text[start + 1:]}"
 
 
-def run(query: Query, runner: Runner, given: dict[str, str] | None = None, lang: str | None = None) -> Result:
+def run(query: Query, runner: Runner, given: dict[str, str] | None = None, lang: str | None = None,
+        allow_services: tuple[str, ...] = ()) -> Result:
     """Prepare `query` with its parameters and run it."""
-    return runner(prepare(query, given, lang), query.form)
+    result = runner(prepare(query, given, lang, allow_services), query.form)
+    if result.rows and _selects_all(query.text):
+        _in_query_order(result, query.text)
+    return result
+
+
+_SELECT_ALL = re.compile(r"SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", re.I)
+_VARIABLE = re.compile(r"[?$]([A-Za-z0-9_]+)")
+
+
+def _selects_all(text: str) -> bool:
+    return any(_SELECT_ALL.search(stretch) for _, stretch in code_stretches(text))
+
+
+def _in_query_order(result: Result, text: str) -> None:
+    """Columns of `SELECT *` in the order the query first names the variables (engines choose their own)."""
+    first: dict[str, int] = {}
+    for _, stretch in code_stretches(text):
+        for m in _VARIABLE.finditer(stretch):
+            first.setdefault(m[1], len(first))
+    order = sorted(range(len(result.variables)), key=lambda i: first.get(result.variables[i], len(first) + i))
+    result.variables = [result.variables[i] for i in order]
+    result.rows = [tuple(row[i] for i in order) for row in result.rows]
+
+
+def unmatched_labels(query: Query, runner: Runner, given: dict[str, str]) -> list[str]:
+    """For each `label` parameter whose value is no entity's label or alias: a sentence with the closest ones.
+
+    Called when a query returned no rows, to tell a typo from an empty answer.
+    """
+    hints = []
+    for param in query.params:
+        if param.type != "label" or param.name not in given:
+            continue
+        value = given[param.name].strip()
+        entity = "?e a <https://w3id.org/kzcn/ontology#Entity>"
+        found = runner(f"ASK {{ {entity} ; {LABELS} ?l FILTER (LCASE(STR(?l)) = LCASE({ox.Literal(value)})) }}", "ASK")
+        if found.boolean:
+            continue
+        names = {row[0].value for row in runner(f"SELECT DISTINCT ?l WHERE {{ {entity} ; {LABELS} ?l }}", "SELECT").rows}
+        by_key = {n.casefold(): n for n in names}
+        close = [by_key[k] for k in difflib.get_close_matches(value.casefold(), list(by_key), n=5, cutoff=0.5)]
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        hints.append(f"no entity has the label or alias {value!r} ({param.name}){hint}")
+    return hints
 
 
 def store_runner(store: ox.Store) -> Runner:

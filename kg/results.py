@@ -1,9 +1,12 @@
 """Writing query results: table, csv, tsv, json, md; CONSTRUCT results as Turtle.
 
 ``json`` is SPARQL 1.1 Query Results JSON, ``csv`` and ``tsv`` follow SPARQL 1.1 Query Results
-CSV/TSV; these machine formats keep IRIs. ``table`` (for a terminal) and ``md`` (for documents)
-are for people: they show an entity's label instead of its IRI where it has one, a compact
-``prefix:name`` otherwise, and the table cuts long values to fit the terminal width.
+CSV/TSV; these machine formats keep IRIs. Given labels (``kg query --lang``), they gain a column
+``NAME_label`` beside each column ``NAME`` that holds IRIs, with each IRI's label (JSON keeps its
+results shape: the label columns are variables bound to plain literals). ``table`` (for a
+terminal) and ``md`` (for documents) are for people: they show an entity's label instead of its
+IRI where it has one, a compact ``prefix:name`` otherwise, and the table cuts long values to fit
+the terminal width when it is shown on one (never when piped).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import unicodedata
 
 import pyoxigraph as ox
@@ -26,9 +28,11 @@ _MIN_COLUMN = 6
 
 
 def render(result: Result, fmt: str = "table", labels: dict[str, str] | None = None, width: int | None = None) -> str:
-    """The result as text in format `fmt` (`labels`: IRI -> label, used by table and md)."""
+    """The result as text in format `fmt` (`labels`: IRI -> label; `width`: cut the table to it)."""
     if result.form in ("CONSTRUCT", "DESCRIBE"):
         return ox.serialize(result.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES).decode("utf-8")
+    if labels is not None and fmt not in FOR_PEOPLE:
+        result = with_label_columns(result, labels)
     if fmt == "json":
         return json.dumps(as_json(result), ensure_ascii=False, indent=1) + "\n"
     if result.boolean is not None:
@@ -38,7 +42,33 @@ def render(result: Result, fmt: str = "table", labels: dict[str, str] | None = N
     cells = [[_shown(t, labels or {}) for t in row] for row in result.rows]
     if fmt == "md":
         return _markdown(result.variables, cells)
-    return _table(result.variables, cells, width or shutil.get_terminal_size((120, 24)).columns)
+    return _table(result.variables, cells, width)
+
+
+def with_label_columns(result: Result, labels: dict[str, str]) -> Result:
+    """The result with a column `NAME_label` after each column `NAME` that holds an IRI."""
+    if result.boolean is not None:
+        return result
+    iri_columns = [i for i in range(len(result.variables))
+                   if any(isinstance(row[i], ox.NamedNode) for row in result.rows)]
+    if not iri_columns:
+        return result
+    variables, take = [], []
+    for i, name in enumerate(result.variables):
+        variables.append(name)
+        take.append((i, False))
+        if i in iri_columns:
+            variables.append(f"{name}_label")
+            take.append((i, True))
+
+    def cell(term, label: bool):
+        if not label:
+            return term
+        text = labels.get(term.value) if isinstance(term, ox.NamedNode) else None
+        return ox.Literal(text) if text is not None else None
+
+    rows = [tuple(cell(row[i], label) for i, label in take) for row in result.rows]
+    return Result(result.form, variables, rows)
 
 
 def as_json(result: Result) -> dict:
@@ -105,11 +135,11 @@ def _markdown(variables: list[str], cells: list[list[str]]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _table(variables: list[str], cells: list[list[str]], width: int) -> str:
+def _table(variables: list[str], cells: list[list[str]], width: int | None) -> str:
     if not cells:
         return "(no rows)\n"
     natural = [max([_width(v)] + [_width(r[i]) for r in cells]) for i, v in enumerate(variables)]
-    cap = _cap(natural, width - 3 * (len(variables) - 1))
+    cap = max(natural) if width is None else _cap(natural, width - 3 * (len(variables) - 1))
     sizes = [min(n, cap) for n in natural]
 
     def line(values):

@@ -28,6 +28,7 @@ class Summary:
     entities: dict[str, int]
     outputs: dict[str, str]
     files_read: int | None = None  # by a build: files parsed (the rest came from its cache)
+    files_total: int | None = None  # by a build: input files in all
     timings: dict[str, float] | None = None  # by a build: seconds per phase
 
     def as_dict(self) -> dict:
@@ -38,20 +39,38 @@ class Summary:
         # meetings are events too: counted once
         return sum(self.entities.values()) - self.entities.get("Meeting", 0)
 
+    def counts(self) -> str:
+        """What the graph holds, in one line: the same words for `kg build`, `kg validate`, `kg stats`."""
+        return (f"{self.quads:,} quads in {plural(self.graphs, 'graph')}: {plural(self.articles, 'article')}, "
+                f"{plural(self.sources, 'reference source')}")
+
     def lines(self) -> list[str]:
         per_class = ", ".join(f"{n} {c}" for c, n in self.entities.items() if n)
         out = [
-            f"{self.quads:,} quads in {self.graphs} graphs: {self.articles} article(s), {self.sources} reference source(s)",
-            f"{self.entity_count} entities: {per_class}",
-            f"{self.statements:,} statements with provenance",
+            self.counts(),
+            f"{plural(self.entity_count, 'entity', 'entities')}: {per_class}",
+            f"{plural(self.statements, 'statement')} with provenance",
         ]
         if self.files_read is not None:
-            out.append(f"{self.files_read} input file(s) read and compiled; the others came from the build cache")
+            out.append(self._files_line())
         out += [f"{name}: {path}" for name, path in self.outputs.items() if path]
         if not self.outputs.get("view") and self.entity_count > VIEW_LIMIT:
             out.append(f"view: not written for {self.entity_count:,} entities (over {VIEW_LIMIT:,}): "
                        "use `kg view --focus ENTITY` or `kg view --query FILE.rq`")
         return out
+
+    def _files_line(self) -> str:
+        read, total = self.files_read, self.files_total
+        if total is None or read == total:
+            return f"{plural(read, 'input file')} read and compiled"
+        if read == 0:
+            return f"all {plural(total, 'input file')} came from the build cache"
+        return f"{read:,} of {plural(total, 'input file')} read and compiled; the others came from the build cache"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 graph`, `10 graphs`, `1 entity`, `53 entities` (with thousands separators)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def _count(store: ox.Store, where: str) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -27,6 +26,7 @@ from markupsafe import Markup
 from pyvis.edge import Edge
 from pyvis.network import Network
 
+from .atomicfile import write_text_atomic
 from .layout import spread
 from .network import construct_network, ego_network, entity_network
 from .viewdata import find_entity, view_data
@@ -73,9 +73,7 @@ def write_view(store: ox.Store, path: Path, *, lang: str = "en", focus: str | No
         net = ego_network(net, find_entity(store, focus, within=set(net)), depth)
     data = view_data(store, set(net))
     html = render(net, data, lang=lang, title=title or _title(focus, depth, query))
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)  # a reader never sees half a page
+    write_text_atomic(path, html)  # a reader never sees half a page
     return net
 
 

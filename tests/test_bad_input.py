@@ -85,7 +85,7 @@ CASES = {
     "article missing": (new_file("orphan.yaml", b"article: no-such-article\nentities: []\n", 1),
                         "article 'no-such-article' is missing: put its text in", 0),
     "wrong object type": (mutate_facts("property: heldIn, object: astana", "property: heldIn, object: cnpc"),
-                          "'cnpc' is a Organization, but the object of 'heldIn' must be a place", 0),
+                          "'cnpc' is an Organization, but the object of 'heldIn' must be a place", 0),
 }
 
 
@@ -115,6 +115,31 @@ def test_every_problem_of_a_file_is_reported_in_one_run(seeds_copy, repo, tmp_pa
     result = kg("validate", "--project", str(repo), "--seeds", str(seeds_copy), cwd=tmp_path)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 4  # three problems and the summary
+
+
+def test_an_entity_of_unknown_type_is_reported_for_its_cause_only(seeds_copy, repo, tmp_path):
+    (seeds_copy / "facts" / "lone.yaml").write_text(
+        "article: 000_617ef15b8252d5c0\nentities:\n  - {id: lone, type: Organisation, labels: {en: Lone}, quote: CNPC}\n",
+        encoding="utf-8")
+    result = kg("validate", "--project", str(repo), "--seeds", str(seeds_copy), cwd=tmp_path)
+    assert result.returncode == 1
+    problems = result.stderr.strip().splitlines()[:-1]
+    assert problems == ["seeds/facts/lone.yaml:3: unknown type 'Organisation' for 'lone': did you mean 'Organization'?"]
+
+
+def test_validate_and_build_count_alike_in_plain_words(repo, tmp_path):
+    checked = kg("validate", "--project", str(repo), cwd=tmp_path)
+    built = kg("build", "--project", str(repo), "--build-dir", str(tmp_path / "b"), cwd=tmp_path)
+    again = kg("build", "--project", str(repo), "--build-dir", str(tmp_path / "b"), cwd=tmp_path)
+    assert checked.returncode == built.returncode == again.returncode == 0
+    counts = re.search(r"OK: (.+ reference sources?); (\d+) entities", checked.stdout)
+    assert counts, checked.stdout
+    assert built.stdout.splitlines()[0] == counts[1]
+    assert built.stdout.splitlines()[1].startswith(f"{counts[2]} entities: ")
+    files = len(list((repo / "seeds" / "reference").rglob("*.yaml"))) + len(list((repo / "seeds" / "facts").glob("*.yaml")))
+    assert f"{files} input files read and compiled" in built.stdout and "build cache" not in built.stdout
+    assert f"all {files} input files came from the build cache" in again.stdout
+    assert not re.search(r"\b1 \w+s\b|\(s\)| a organization", built.stdout + checked.stdout)
 
 
 def test_clean_seeds_validate_with_zero_shacl_violations(repo, tmp_path):

@@ -7,6 +7,7 @@ deep nesting, a YAML alias bomb.
 
 from __future__ import annotations
 
+import re
 import resource
 import shutil
 import subprocess
@@ -174,14 +175,19 @@ def test_a_10000_entity_file_is_handled_in_bounded_time(project):
     assert time.monotonic() - started < 60  # a generous bound on a 2-core machine; the benchmark has the figure
 
 
-@pytest.mark.parametrize("text, message", [
-    ("article: x\nentities: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than 20 levels"),
+@pytest.mark.parametrize("text, messages", [
+    # our own depth limit or libyaml's (0.2.6 refuses such a document itself): either way one line
+    ("article: x\nentities: " + "[" * 5000 + "]" * 5000 + "\n",
+     ("nested deeper than 20 levels", "exceeded maximum nesting depth")),
     ("article: x\n" + "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9 if i else ["lol"] * 9) + "]\n"
-                              for i in range(9)), "YAML aliases (*name) are not allowed"),
+                              for i in range(9)), ("YAML aliases (*name) are not allowed",)),
 ])
-def test_yaml_bombs_are_refused(project, text, message):
+def test_yaml_bombs_are_refused(project, text, messages):
     seeds, cwd = project
     (seeds / "facts" / "bomb.yaml").write_text(text, encoding="utf-8")
     result = validate(seeds, cwd)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert message in result.stderr
+    problems = result.stderr.splitlines()[:-1]  # the last line is the summary
+    assert len(problems) == 1, result.stderr
+    assert re.match(r"^seeds/facts/bomb\.yaml:\d+: ", problems[0]), problems[0]
+    assert any(m in problems[0] for m in messages), problems[0]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
 
 import pyoxigraph as ox
 import pytest
@@ -34,12 +41,84 @@ def test_queries_lists_every_name_with_its_summary(kg):
         assert f"{name} " in result.output and query.summary in result.output
 
 
-def test_table_shows_labels_and_fits_the_terminal(kg):
-    result = kg("query", "meetings")
+def test_table_shows_labels_and_fits_the_terminal(seed_build):
+    # on a terminal (a pseudo-terminal 100 columns wide) long labels are cut to fit
+    main_fd, child_fd = pty.openpty()
+    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    process = subprocess.Popen([sys.executable, "-m", "kg", "query", "meetings", "--build-dir", str(seed_build)],
+                               stdout=child_fd, stderr=subprocess.PIPE, env=env)
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert process.wait(timeout=60) == 0, process.stderr.read()
+    os.close(main_fd)
+    output = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    assert "Dai Houliang" in output and "https://" not in output
+    assert "…" in output
+    assert all(len(line) <= 100 for line in output.splitlines())
+
+
+def test_piped_table_is_not_cut(kg):
+    result = kg("query", "meetings")  # CliRunner's output is no terminal, as a pipe
     assert result.exit_code == 0, result.output
-    assert "Dai Houliang" in result.output and "https://" not in result.output
-    assert "…" in result.output  # long labels are cut...
-    assert all(len(line) <= 100 for line in result.output.splitlines())  # ...to the terminal width
+    assert "…" not in result.output
+    assert "Meeting of Olzhas Bektenov and Xi Guohua (July 2024)" in result.output
+    assert max(len(line) for line in result.output.splitlines()) > 100
+
+
+def test_an_update_is_refused_as_an_update(kg):
+    result = kg("query", "--sparql", "INSERT DATA { <a:b> <a:c> <a:d> }")
+    assert result.exit_code == 2
+    assert "SPARQL update" in result.output and "run queries" in result.output and "syntax" not in result.output
+
+
+def test_an_unknown_prefix_is_named_with_the_known_ones(kg):
+    result = kg("query", "--sparql", "SELECT ?s WHERE {\n ?s foo:bar ?o }")
+    assert result.exit_code == 1
+    line = result.output.strip()
+    assert line.startswith("--sparql:2: unknown prefix 'foo:'") and "kc:, res:" in line and "\\u{" not in line
+
+
+def test_lang_adds_label_columns_to_machine_formats(kg):
+    csv_out = kg("query", "--sparql", "SELECT ?o ?share WHERE { res:kazmunaygas kc:ownedBy ?o } ORDER BY ?o",
+                 "--format", "csv", "--lang", "ru").output.splitlines()
+    assert csv_out[0] == "o,o_label,share"
+    assert "https://w3id.org/kzcn/resource/ministry-of-finance-kz,Ministry of Finance of Kazakhstan," in csv_out
+    tsv_out = kg("query", "pipelines", "--format", "tsv", "--lang", "zh").output.splitlines()
+    assert tsv_out[0] == "?pipeline\t?pipeline_label\t?commodity\t?stop\t?place\t?place_label"
+    assert any("\"肯基亚克\"" in line for line in tsv_out)
+    data = json.loads(kg("query", "pipelines", "--format", "json", "--lang", "zh").output)
+    assert data["head"]["vars"] == ["pipeline", "pipeline_label", "commodity", "stop", "place", "place_label"]
+    assert {"type": "literal", "value": "肯基亚克-库姆科尔"} in [b.get("pipeline_label") for b in data["results"]["bindings"]]
+    # without --lang the machine formats keep IRIs only, as SPARQL's own formats do
+    assert kg("query", "pipelines", "--format", "csv").output.splitlines()[0] == "pipeline,commodity,stop,place"
+
+
+def test_parameter_values_are_trimmed(kg):
+    assert kg("query", "entity", "--param", "entity= CNPC ").output == kg("query", "entity", "--param", "entity=CNPC").output
+    assert "(no rows)" not in kg("query", "entity", "--param", "entity= CNPC ").output
+
+
+def test_a_label_that_matches_nothing_suggests_the_closest(kg):
+    result = kg("query", "entity", "--param", "entity=CNCP")
+    assert result.exit_code == 0
+    assert "no entity has the label or alias 'CNCP' (entity); closest: CNPC" in result.output
+
+
+def test_select_star_keeps_the_query_variable_order(kg):
+    data = json.loads(kg("query", "--sparql", "SELECT * WHERE { ?s kc:ownedBy ?o . ?s a ?type } LIMIT 3",
+                         "--format", "json").output)
+    assert data["head"]["vars"] == ["s", "o", "type"]
+    csv_out = kg("query", "--sparql", "SELECT * WHERE { ?z kc:ownedBy ?a } LIMIT 1", "--format", "csv").output
+    assert csv_out.splitlines()[0] == "z,a"
 
 
 def test_json_is_sparql_results_json_with_iris(kg):
@@ -81,7 +160,8 @@ def test_lang_picks_label_language_with_fallback(kg):
 
 def test_hostile_parameter_finds_nothing_and_is_no_error(kg):
     result = kg("query", "entity", "--param", 'entity=x" } UNION { ?s ?p ?o } #')
-    assert result.exit_code == 0 and result.output == "(no rows)\n"
+    assert result.exit_code == 0 and result.stdout == "(no rows)\n"
+    assert result.stderr == "no entity has the label or alias 'x\" } UNION { ?s ?p ?o } #' (entity)\n"
 
 
 def test_file_and_sparql_text_run_too(kg, tmp_path):

@@ -268,3 +268,11 @@ def test_kg_view_draws_a_construct_query(seed_build, tmp_path):
     network = page_network(out)
     assert {e["property"] for e in network["edges"]} == {"passesThrough"}
     assert "kenkiyak" in {n["id"] for n in network["nodes"]}
+
+
+def test_kg_view_into_a_missing_folder_names_the_folder(seed_build, tmp_path):
+    result = CliRunner().invoke(main, ["view", "--build-dir", str(seed_build), "-o", str(tmp_path / "missing-dir" / "v.html")])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"error: cannot write {tmp_path}/missing-dir/v.html: the folder "
+                                      f"{tmp_path}/missing-dir does not exist (create it or choose another path)")
+    assert ".tmp" not in result.output
