@@ -232,12 +232,13 @@ def query(project, ref, sparql, params, lang, fmt, endpoint, allow_services):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless you mean to share).")
 @click.option("--port", default=7878, show_default=True, type=int, help="Port of the SPARQL endpoint.")
 @click.option("--ui-port", type=int, default=None, help="Port of the pages: index, graph view, query library (default: PORT+1).")
-@click.option("--timeout", "timeout_s", default=None, type=click.IntRange(1),
-              help="Query timeout in seconds (off by default: see docs/serve.md before serving heavy traffic with it).")
+@click.option("--timeout", "timeout_s", default=None, type=click.FloatRange(min=0.1),
+              help="Seconds a query may run before its client gets 503 [default: 60].")
 @click.option("--writable", is_flag=True, help="Accept updates, into a private copy of the build discarded on exit.")
+@allow_service_option
 @reports_problems
-def serve(project, host, port, ui_port, timeout_s, writable):
-    """Serve the build as a SPARQL 1.1 endpoint, with the graph view and the query library; Ctrl-C stops.
+def serve(project, host, port, ui_port, timeout_s, writable, allow_services):
+    """Serve the build as a guarded SPARQL 1.1 endpoint, with the graph view and the query library; Ctrl-C stops.
 
     Example: kg serve --port 7878
     """
@@ -246,7 +247,8 @@ def serve(project, host, port, ui_port, timeout_s, writable):
 
     queries = load_library(project.root / "queries")
     try:
-        with serving(project.out, queries, host=host, port=port, ui_port=ui_port, timeout_s=timeout_s, writable=writable) as service:
+        with serving(project.out, queries, host=host, port=port, ui_port=ui_port, timeout_s=timeout_s, writable=writable,
+                     allow_services=allow_services, say=lambda line: click.echo(line, err=True)) as service:
             click.echo(f"SPARQL endpoint: {service.endpoint} ({'read-write' if writable else 'read-only'}, build {service.run.name})")
             click.echo(f"pages: {service.pages}  (Ctrl-C to stop)")
             serve_until_stopped(service, project.out, click.echo)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from kg.endpoint import Credentials
-from kg.serve import stop_process
+from kg.engine import stop_process
 
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 
