@@ -5,7 +5,7 @@ builds like the real one::
 
     DIR/articles/syn_000001.txt + .yaml   article text and metadata
     DIR/facts/syn_000001.yaml             entities and statements, each with a verbatim quote
-    DIR/reference/*.yaml                  copied from the repository's seeds/reference/
+    DIR/reference/*.yaml                  copied from tests/data/seeds/reference/
     DIR/articles, DIR/facts               also hold the real seed article, which the reference
                                           files rely on (they state facts about its entities)
 
@@ -29,6 +29,8 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+# the frozen test project (tests/data/README.md): the corpus is the same whatever the graph holds
+SEEDS = REPO / "tests" / "data" / "seeds"
 CITIES = ["astana", "almaty", "shymkent", "aktau", "atyrau", "karagandy", "taldykorgan", "oskemen"]
 CITY_NAMES = {"almaty": "Almaty"}  # the others are declared in seeds/reference with their labels
 WORDS = ["Silk Road", "Steppe", "Caspian", "Altai", "Tengri", "Great Wall", "Jade", "Ural", "Irtysh", "Tian Shan"]
@@ -44,7 +46,7 @@ def generate(n_articles: int, out_dir: Path, seed: int = 0) -> Path:
     rng = random.Random(seed)
     out = Path(out_dir)
     for sub in ("articles", "facts", "reference"):
-        shutil.copytree(REPO / "seeds" / sub, out / sub, dirs_exist_ok=True)
+        shutil.copytree(SEEDS / sub, out / sub, dirs_exist_ok=True)
     pools = _pools(n_articles)
     for i in range(1, n_articles + 1):
         _article(i, rng, pools, out)

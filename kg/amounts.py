@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from .spans import non_overlapping
+
 SCALES = {"thousand": 10**3, "million": 10**6, "mln": 10**6, "billion": 10**9, "bn": 10**9, "trillion": 10**12}
 CURRENCY_WORDS = {"dollars": "USD", "usd": "USD", "tenge": "KZT", "kzt": "KZT", "yuan": "CNY", "renminbi": "CNY",
                   "rmb": "CNY", "cny": "CNY", "euros": "EUR", "euro": "EUR", "eur": "EUR", "rubles": "RUB", "roubles": "RUB"}
@@ -164,8 +166,5 @@ def _years(text: str) -> list[Amount]:
 
 
 def _without_overlaps(amounts: list[Amount]) -> list[Amount]:
-    kept: list[Amount] = []
-    for a in sorted(amounts, key=lambda a: (-(a.end - a.start), a.start)):
-        if all(a.end <= k.start or a.start >= k.end for k in kept):
-            kept.append(a)
+    kept = non_overlapping(amounts, order=lambda a: (-(a.end - a.start), a.start))
     return sorted(kept, key=lambda a: a.start)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
-from .cache import Cache, Entry, compiled_entry, document_inputs
+from .cache import Cache, CacheDamaged, Entry, compiled_entry, document_inputs
 from .checks import Registry, check_outlines, outline, types_digest
 from .compile import compile_document, graph_iri, ontology_nquads
 from .dump import write_trig
@@ -30,7 +31,7 @@ from .problems import Problem, ProblemsFound, display_path
 from .shapes import Violation, validate_store
 from .stats import VIEW_LIMIT, Summary, Totals, graph_totals, summarize
 from .workers import Context, Read, read_files
-from .store import MissingBuild, current_run, new_run
+from .store import MissingBuild, build_lock, current_run, new_run
 from .vocab import ONTOLOGY_IRI, entity_id_of
 
 Progress = Callable[[Iterable, str], Iterable]
@@ -74,6 +75,7 @@ class Prepared:
     ontology: Ontology
     files_read: int  # files parsed in this run (the others came from the cache)
     files_total: int  # input files in all
+    owners: dict[str, Path]  # graph IRI -> the facts or reference file it comes from
 
     def load_into(self, store: ox.Store, graphs: Iterable[str] | None = None, scratch: Path | None = None) -> None:
         """Bulk-load the quads of `graphs` (default: all) into `store`, a bounded batch at a time."""
@@ -135,7 +137,7 @@ def prepare(project: Project, cache: Cache | None = None, progress: Progress = n
         graphs[read.graph] = entry
     if problems:
         raise ProblemsFound(problems)
-    return Prepared(graphs, registry, onto, len(fresh), len(files))
+    return Prepared(graphs, registry, onto, len(fresh), len(files), owners)
 
 
 def _check_across(cached: dict[Path, Entry], fresh: dict[Path, Read], onto: Ontology, cache: Cache | None) -> Registry:
@@ -191,9 +193,9 @@ def _locate(v: Violation, prepared: Prepared, project: Project) -> Problem:
     if entity and entity in prepared.registry.declarations:
         first = prepared.registry.declarations[entity][0]
         return Problem(first.path, first.line, message)
-    for graph, entry in prepared.graphs.items():
-        if v.focus.startswith(graph + "/") and entry.inputs:
-            return Problem(display_path(next(iter(entry.inputs))), 0, message)
+    for graph, path in prepared.owners.items():
+        if v.focus.startswith(graph + "/"):  # a statement or quantity node of that graph
+            return Problem(display_path(path), 0, message)
     return Problem(display_path(project.shapes_path), 0, message)
 
 
@@ -208,12 +210,31 @@ def validate(project: Project) -> Summary:
     return summarize(store, project.out)
 
 
+# Above this many nodes touched by a change, an incremental build checks the whole store: a node
+# checked by name costs ~15 ms, the whole store of 10,000 articles ~18 s (benchmarks/RESULTS.md);
+# a facts file of 20,000 entities with a comment appended took 307 s of focus checks.
+FOCUS_LIMIT = 1_000
 MANIFEST = "manifest.json"
 TOTALS = "totals.json"  # the quad and statement counts of the run, carried over by the next build
 
 
-def build(project: Project, view=None, progress: Progress = no_progress) -> Summary:
-    """Validate, then write store, TriG (and the view, if a writer is given) as the new build."""
+def build(project: Project, view=None, progress: Progress = no_progress, say: Callable[[str], None] = lambda _: None) -> Summary:
+    """Validate, then write store, TriG (and the view, if a writer is given) as the new build.
+
+    Builds run one at a time per build folder (a second waits for the first). A cache file
+    changed behind the build's back is never trusted: the cache is dropped and the build made
+    again from the seeds, which the summary says."""
+    with build_lock(project.out, say):
+        try:
+            return _build(project, view, progress)
+        except CacheDamaged as exc:
+            shutil.rmtree(project.out / "cache", ignore_errors=True)
+            summary = _build(project, view, progress)
+            summary.cache_damage = str(exc)
+            return summary
+
+
+def _build(project: Project, view, progress: Progress) -> Summary:
     clock = Timings()
     onto_hash = hashlib.sha256(project.ontology_path.read_bytes()).hexdigest()[:16]
     cache = Cache(project.out / "cache", onto_hash)
@@ -222,7 +243,7 @@ def build(project: Project, view=None, progress: Progress = no_progress) -> Summ
     manifest = {graph: entry.key for graph, entry in prepared.graphs.items()}
     previous = _previous_build(project.out)
     changed = _changed_graphs(previous[1], manifest) if previous is not None else set(manifest)
-    if previous is not None and _mostly_changed(changed, previous[1], manifest):
+    if previous is not None and _mostly_changed(changed, previous[1], manifest, prepared):
         previous, changed = None, set(manifest)
     with new_run(project.out) as run:
         with clock("store"):
@@ -232,6 +253,8 @@ def build(project: Project, view=None, progress: Progress = no_progress) -> Summ
                 store, focus, totals = ox.Store(str(run / "store")), None, None
                 prepared.load_into(store, scratch=run)
         with clock("shacl"):
+            if focus is not None and len(focus) > FOCUS_LIMIT:
+                focus = None  # checking so many nodes one by one is slower than checking the whole store
             if focus is None or focus:
                 check_shapes(store, prepared, project, focus=focus)
         with clock("dump"):
@@ -251,6 +274,7 @@ def build(project: Project, view=None, progress: Progress = no_progress) -> Summ
         del store  # release the lock before the folder is renamed into place
     cache.save_index(types_digest(prepared.registry))
     summary.files_read, summary.files_total, summary.timings = prepared.files_read, prepared.files_total, clock.seconds
+    summary.mode = "clean" if previous is None else "incremental"
     return summary
 
 
@@ -303,11 +327,20 @@ def _changed_graphs(old: dict, manifest: dict) -> set[str]:
     return {g for g in set(manifest) | set(old) if manifest.get(g) != old.get(g)}
 
 
-def _mostly_changed(changed: set[str], old: dict, manifest: dict) -> bool:
-    """Whether most graphs differ from the previous build's (new code or ontology: every entry's
-    key changes). Replacing them one by one and checking each touched node by name is then far
-    slower than a clean build: at 10,000 articles the focus checks did not finish in 10 minutes."""
-    return len(changed) > max(len(manifest), len(old)) // 4
+def _mostly_changed(changed: set[str], old: dict, manifest: dict, prepared: Prepared | None = None) -> bool:
+    """Whether most of the build differs from the previous one, by graphs or by size.
+
+    New code or ontology changes every entry's key; replacing the graphs one by one and checking
+    each touched node by name is then far slower than a clean build (at 10,000 articles the focus
+    checks did not finish in 10 minutes). Likewise when one large graph changes: removing a graph
+    of 460,000 quads from the store took 14 s and scanning it twice 8 s, against 7 s to load
+    the whole store afresh."""
+    if len(changed) > max(len(manifest), len(old)) // 4:
+        return True
+    if prepared is None:
+        return False
+    sizes = {g: entry.size() for g, entry in prepared.graphs.items()}
+    return sum(sizes.get(g, 0) for g in changed) > sum(sizes.values()) // 4
 
 
 def _previous_totals(run: Path) -> Totals | None:

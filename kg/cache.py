@@ -82,12 +82,40 @@ class Entry:
     text: str | None = None  # held in memory when there is no cache folder
     references_path: str | Path | None = None  # where the outline's references are, when not loaded
     states: dict[str, list[int]] = field(default_factory=dict)  # path -> [size, mtime_ns] when hashed
+    digest: str | None = None  # of the N-Quads file, checked whenever it is read
+
+    def data(self) -> bytes:
+        """The N-Quads as UTF-8 bytes; CacheDamaged if the cached file is not what was written."""
+        if self.text is not None:
+            return self.text.encode("utf-8")
+        try:
+            with open(self.nquads_path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            raise CacheDamaged(f"{self.nquads_path}: {exc.strerror}") from None
+        if self.digest is None or nquads_digest(data) != self.digest:
+            raise CacheDamaged(f"{self.nquads_path} is not the file the build wrote")
+        return data
+
+    def size(self) -> int:
+        """Bytes of N-Quads (without reading a cached file)."""
+        if self.text is not None:
+            return len(self.text)
+        try:
+            return os.path.getsize(self.nquads_path)
+        except OSError:
+            return 0
 
     def nquads(self) -> str:
-        if self.text is not None:
-            return self.text
-        with open(self.nquads_path, encoding="utf-8") as f:
-            return f.read()
+        return self.text if self.text is not None else self.data().decode("utf-8")
+
+
+class CacheDamaged(Exception):
+    """A cached file was changed or lost behind the build's back: the cache is rebuilt, not trusted."""
+
+
+def nquads_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def entry_key(salt: str, hashes: dict[str, str], coords_used: dict) -> str:
@@ -108,7 +136,8 @@ def compiled_entry(folder: Path | None, salt: str, graph: str, inputs: list[Path
         return Entry(hashlib.sha256(nquads.encode()).hexdigest()[:24], graph, {}, outline, coords_used, None, nquads)
     hashes, states = hashed_inputs(inputs)
     key = entry_key(salt, hashes, coords_used)
-    return Entry(key, graph, hashes, outline, coords_used, write_entry(folder, key, nquads, outline), states=states)
+    return Entry(key, graph, hashes, outline, coords_used, write_entry(folder, key, nquads, outline), states=states,
+                 digest=nquads_digest(nquads.encode("utf-8")))
 
 
 def write_entry(folder: Path, key: str, nquads: str, outline: Outline) -> Path:
@@ -162,7 +191,8 @@ class Cache:
                 return None
             outline = Outline(declarations_from_json(meta["declarations"]), [], meta["route_places"])
             return Entry(meta["key"], meta["graph"], meta["inputs"], outline, meta["coords_used"], nquads_path,
-                         references_path=os.path.join(self._folder, meta["key"] + ".refs.json"), states=meta.get("states", {}))
+                         references_path=os.path.join(self._folder, meta["key"] + ".refs.json"), states=meta.get("states", {}),
+                         digest=meta["digest"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -180,14 +210,17 @@ class Cache:
         self._index[str(facts_path)] = {"key": entry.key, "graph": entry.graph, "inputs": entry.inputs,
                                         "declarations": [d.__dict__ for d in o.declarations],
                                         "route_places": o.route_places, "coords_used": entry.coords_used,
-                                        "states": entry.states}
+                                        "states": entry.states, "digest": entry.digest}
 
     @staticmethod
     def load_references(entry: Entry) -> None:
         """Read the references of a cached entry's outline (only needed when entity types changed)."""
         if entry.references_path is not None:
-            with open(entry.references_path, encoding="utf-8") as f:
-                refs: list[Reference] = references_from_json(json.load(f))
+            try:
+                with open(entry.references_path, encoding="utf-8") as f:
+                    refs: list[Reference] = references_from_json(json.load(f))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CacheDamaged(f"{entry.references_path}: {exc}") from None
             entry.outline.references = refs
             entry.references_path = None
 

@@ -19,7 +19,7 @@ from rdflib import URIRef
 from .facts import Document
 from .ontology import Ontology
 from .problems import Problem, ProblemsFound, display_path
-from .quotes import locate, near_miss
+from .quotes import near_miss, occurrences
 from .vocab import KC
 
 
@@ -30,6 +30,7 @@ class Declaration:
     path: str
     line: int
     coords: tuple[str, str] | None = None  # (lat, lon) as decimal strings
+    names: tuple[str, ...] = ()  # its labels and aliases in every language, folded (see `name_key`)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def declarations_from_json(items: list[dict]) -> list["Declaration"]:
         obj.__dict__.update(d)
         if d["coords"]:
             obj.__dict__["coords"] = tuple(d["coords"])
+        obj.__dict__["names"] = tuple(d.get("names", ()))
         out.append(obj)
     return out
 
@@ -82,12 +84,21 @@ class Registry:
     coords: dict[str, tuple[str, str]]
 
 
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-", "‑": "-", "\u00a0": " "})
+
+
+def name_key(name: str) -> str:
+    """A name as compared across entities: case, dashes, quotes and spacing folded."""
+    return " ".join(name.translate(_FOLD).casefold().split())
+
+
 def outline(doc: Document) -> Outline:
     """The declarations and references of one document."""
     out = Outline()
     for e in doc.entities:
         coords = (str(e.coords[0]), str(e.coords[1])) if e.coords else None
-        out.declarations.append(Declaration(e.id, e.type, e.where.path, e.where.line, coords))
+        names = tuple(sorted({name_key(n) for n in (*e.labels.values(), *e.aliases)}))
+        out.declarations.append(Declaration(e.id, e.type, e.where.path, e.where.line, coords, names))
         for i, place in enumerate(e.route):
             out.references.append(Reference(place, e.where.path, e.route_line, (str(KC.Place),), f"stop {i + 1} of the route of '{e.id}'"))
             out.route_places.append(place)
@@ -114,13 +125,13 @@ def local_problems(doc: Document, onto: Ontology) -> list[Problem]:
         if entity.route and not onto.is_a(onto.entity_classes[entity.type], KC.Asset):
             problems.append(Problem(entity.where.path, entity.route_line, f"only pipelines, roads and facilities have a route, not a {entity.type}"))
         if doc.text is not None and entity.quote is not None:
-            problems.extend(_quote_problem(doc, entity.quote, entity.where.path, entity.where.line))
+            problems.extend(_quote_problem(doc, entity.quote, entity.occurrence, entity.where.path, entity.where.line))
     for stmt in doc.statements:
         path = stmt.where.path
         if stmt.share is not None and stmt.property.iri != KC.ownedBy:
             problems.append(Problem(path, stmt.lines.get("share", stmt.where.line), "`share:` qualifies ownedBy statements only"))
         if doc.text is not None and stmt.quote is not None:
-            problems.extend(_quote_problem(doc, stmt.quote, path, stmt.lines.get("quote", stmt.where.line)))
+            problems.extend(_quote_problem(doc, stmt.quote, stmt.occurrence, path, stmt.lines.get("quote", stmt.where.line)))
     return problems
 
 
@@ -150,6 +161,7 @@ def check_outlines(outlines: list[Outline], onto: Ontology, references_of: list[
                 first = decls[d.id][0]
                 problems.append(Problem(d.path, d.line, f"'{d.id}' is a {d.type} here but a {types[d.id]} in "
                                                         f"{first.path}:{first.line}: use one type"))
+    problems.extend(_shared_names(decls))
     known = {name: onto.entity_classes[name] for name in set(types.values())}
     fits: dict[tuple[str, tuple[str, ...]], bool] = {}  # (type, wanted) -> answer: a few dozen pairs, 300k references
     for o in outlines if references_of is None else references_of:
@@ -184,15 +196,45 @@ def check(docs: list[Document], onto: Ontology) -> Registry:
     return registry
 
 
-def _quote_problem(doc: Document, quote: str, path: str, line: int) -> list[Problem]:
-    if locate(doc.text, quote) is not None:
+def _shared_names(decls: dict[str, list[Declaration]]) -> list[Problem]:
+    """A name (label or alias, any language) given to two ids: one thing must have one id.
+
+    Reported once per pair of ids, at the declaration that came second."""
+    owner: dict[str, Declaration] = {}
+    problems, told = [], set()
+    for entity_id, found in decls.items():
+        for d in found:
+            for name in d.names:
+                first = owner.setdefault(name, d)
+                if first.id != entity_id and (first.id, entity_id) not in told:
+                    told.add((first.id, entity_id))
+                    problems.append(Problem(d.path, d.line, f"'{entity_id}' and '{first.id}' ({first.path}:{first.line}) "
+                                                            f"are both named {name!r}: one thing has one id (merge them), "
+                                                            "and two things need names that tell them apart"))
+    return problems
+
+
+def _quote_problem(doc: Document, quote: str, occurrence: int | None, path: str, line: int) -> list[Problem]:
+    shown = quote if len(quote) <= 60 else quote[:57] + "..."
+    starts = occurrences(doc.text, quote)
+    if len(starts) == 1 and occurrence in (None, 1):
         return []
+    if len(starts) > 1:
+        if occurrence is None:
+            at = ", ".join(str(s) for s in starts[:5]) + (", …" if len(starts) > 5 else "")
+            return [Problem(path, line, f"quote {shown!r} occurs {len(starts)} times in article '{doc.id}' (at characters "
+                                        f"{at}): add `occurrence: N` to say which, or quote more words")]
+        if occurrence <= len(starts):
+            return []
+        return [Problem(path, line, f"quote {shown!r} occurs {len(starts)} times in article '{doc.id}', "
+                                    f"not {occurrence}: fix `occurrence:`")]
+    if starts:  # once, but another occurrence asked for
+        return [Problem(path, line, f"quote {shown!r} occurs once in article '{doc.id}': delete `occurrence: {occurrence}`")]
     exact = near_miss(doc.text, quote)
     if exact is not None:
         fix = f"the article writes it {exact!r}: copy it exactly"
     else:
         fix = "copy the supporting words from the article verbatim"
-    shown = quote if len(quote) <= 60 else quote[:57] + "..."
     return [Problem(path, line, f"quote {shown!r} is not in article '{doc.id}': {fix}")]
 
 

@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -99,7 +100,8 @@ def build(project, as_json, quiet):
 
     Example: kg build --json
     """
-    summary = build_stage.build(project, view=_view_writer(), progress=_progress(quiet or as_json))
+    summary = build_stage.build(project, view=_view_writer(), progress=_progress(quiet or as_json),
+                                say=lambda line: click.echo(line, err=True))
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2))
     elif not quiet:
@@ -200,9 +202,11 @@ def list_queries(project):
 @click.option("--format", "fmt", type=click.Choice(__import__("kg.results", fromlist=["FORMATS"]).FORMATS), default="table", show_default=True,
               help="Output format (json: SPARQL 1.1 results JSON); CONSTRUCT results are Turtle.")
 @click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 endpoint instead of the built store.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=None,
+              help="Stop the query after this many seconds (exit 2); Ctrl-C stops it at any time (exit 130).")
 @allow_service_option
 @reports_problems
-def query(project, ref, sparql, params, lang, fmt, endpoint, allow_services):
+def query(project, ref, sparql, params, lang, fmt, endpoint, timeout_s, allow_services):
     """Run a library query, a .rq file or SPARQL text on the built graph.
 
     Example: kg query entity --param entity=CNPC --lang zh
@@ -217,7 +221,13 @@ def query(project, ref, sparql, params, lang, fmt, endpoint, allow_services):
     q = Query.from_text(sparql, origin="--sparql", name="sparql") if sparql else find_query(ref, project.root / "queries")
     runner = run_query.endpoint_runner(endpoint) if endpoint else run_query.store_runner(open_store(project.out))
     given = dict(p.split("=", 1) for p in params)
-    result = run_query.run(q, runner, given, lang, allow_services)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (`&`)
+    try:
+        result = run_query.within(timeout_s, lambda: run_query.run(q, runner, given, lang, allow_services))
+    except run_query.QueryTimeout as exc:
+        _exit_now(f"error: {exc}", 2)  # the engine's thread cannot be stopped: end the process
+    except KeyboardInterrupt:
+        _exit_now("interrupted", 130)
     if result.form == "SELECT" and not result.rows:
         for hint in run_query.unmatched_labels(q, runner, given):
             click.echo(hint, err=True)
@@ -283,6 +293,14 @@ def push(project, url, protocol, user, query_url):
     if query_url:
         removed = prune(store, url, query_url, protocol=protocol, auth=auth)
         click.echo(f"deleted {len(removed)} graph(s) the build no longer has" + "".join(f"\n  {g}" for g in removed))
+
+
+def _exit_now(message: str, code: int) -> None:
+    """Print and end the process at once, without waiting for a query still running in the engine."""
+    click.echo(message, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _ask_password(user: str) -> str:

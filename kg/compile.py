@@ -170,6 +170,8 @@ def _source(doc: Document, w: GraphWriter) -> None:
         w.add(me, _DCTERMS.language, literal(meta["language"]))
     if meta.get("kind"):
         w.add(me, _KC.sourceKind, literal(meta["kind"]))
+    if meta.get("sector"):
+        w.add(me, _KC.sector, literal(meta["sector"]))
     if meta.get("note"):
         w.add(me, _RDFS.comment, literal(meta["note"]))
 
@@ -178,7 +180,7 @@ def _entity(doc: Document, entity: Entity, w: GraphWriter, coords: dict) -> None
     node = iri(entity_iri(entity.id))
     cls = iri(KC[entity.type])
     w.add(node, _TYPE, cls)
-    _reify(doc, w, (node, _TYPE, cls), entity.quote, key=f"decl|{entity.id}")
+    _reify(doc, w, (node, _TYPE, cls), entity.quote, key=f"decl|{entity.id}", occurrence=entity.occurrence or 1)
     for lang, label in entity.labels.items():
         w.add(node, _RDFS.label, literal(label, lang=lang))
     for alias in entity.aliases:
@@ -222,8 +224,9 @@ def _statement(doc: Document, stmt: Statement, w: GraphWriter) -> None:
         obj = _plain_value(stmt.value, stmt.property.kind)
     triple = (subject, iri(stmt.property.iri), obj)
     w.add(*triple)
-    node = _reify(doc, w, triple, stmt.quote,
-                  key=f"stmt|{triple}|{stmt.quote}|{stmt.role}|{stmt.share}|{stmt.note}|{stmt.on}|{stmt.as_of}")
+    node = _reify(doc, w, triple, stmt.quote, occurrence=stmt.occurrence or 1,
+                  key=f"stmt|{triple}|{stmt.quote}|{stmt.role}|{stmt.share}|{stmt.note}|{stmt.on}|{stmt.as_of}"
+                      + (f"|{stmt.occurrence}" if stmt.occurrence else ""))
     if stmt.role:
         w.add(node, _KC.role, literal(stmt.role))
     if stmt.share is not None:
@@ -236,7 +239,8 @@ def _statement(doc: Document, stmt: Statement, w: GraphWriter) -> None:
         w.add(node, _KC.onAsset, iri(entity_iri(asset)))
 
 
-def _reify(doc: Document, w: GraphWriter, triple: tuple[str, str, str], quote: str | None, key: str) -> str:
+def _reify(doc: Document, w: GraphWriter, triple: tuple[str, str, str], quote: str | None, key: str,
+           occurrence: int = 1) -> str:
     """Add the rdf:Statement describing where `triple` comes from; return its node."""
     graph = w.graph[1:-1]
     node = iri(statement_iri(graph, "stmt/" + _digest(key)))
@@ -247,7 +251,7 @@ def _reify(doc: Document, w: GraphWriter, triple: tuple[str, str, str], quote: s
     w.add(node, _RDF.object, o)
     w.add(node, _PROV.wasDerivedFrom, w.graph)
     if quote is not None and doc.text is not None:
-        span = locate(doc.text, quote)
+        span = locate(doc.text, quote, occurrence)
         if span is not None:  # kg.checks guarantees it; the guard keeps compile usable alone
             start, end = span
             w.add(node, _KC.quote, literal(quote))

@@ -16,6 +16,7 @@ proposal against the article, deletes the wrong ones and the `status: draft` lin
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import json
@@ -28,7 +29,7 @@ import yaml
 
 from .amounts import Amount, find_amounts
 from .atomicfile import write_text_atomic
-from .facts import ID_PATTERN, Document, iter_input_files, load_document
+from .facts import Document, id_problem, iter_input_files, load_document
 from .mentions import CHINESE_SURNAMES, KnownIndex, Mention, find_mentions, slug
 from .ontology import Ontology
 from .problems import ProblemsFound
@@ -118,7 +119,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def draft_text(text: str, article_id: str, index: KnownIndex, onto: Ontology | None) -> Draft:
     """Propose the facts of one article (text) for the seeds format."""
     check_input(text)
-    if not ID_PATTERN.match(article_id):
+    if id_problem(article_id) is not None:
         raise DraftError(f"article id '{article_id}' must be lower-case letters, digits, '-' or '_': rename the file")
     date = article_date(text)
     mentions = find_mentions(text, index)
@@ -147,17 +148,26 @@ class _Builder:
 
     def __init__(self, text, index: KnownIndex, onto: Ontology | None, date, spans):
         self.text, self.index, self.onto, self.date, self.spans = text, index, onto, date, spans
+        self._span_starts = [s for s, _ in spans]  # sorted: a sentence found by bisection, not a scan
         self.entities: list[dict] = []
         self.statements: list[dict] = []
+        self._stated: set[str] = set()  # the statements so far, as keys: a set, not a list, to look in
+        self._fit_memo: dict[tuple[str, str], bool] = {}
+        self._mention_starts: list[int] | None = None
         self.declared: dict[str, dict] = {}
         self.found: dict[str, tuple[str, set[str]]] = {}
         self.types: dict[str, str] = dict(index.types)
 
+    def span_of(self, at: int) -> tuple[int, int] | None:
+        """The sentence holding offset `at`, or None."""
+        i = bisect.bisect_right(self._span_starts, at) - 1
+        if i >= 0 and self.spans[i][0] <= at < self.spans[i][1]:
+            return self.spans[i]
+        return None
+
     def sentence(self, at: int) -> str:
-        for s, e in self.spans:
-            if s <= at < e:
-                return self.text[s:e]
-        return self.text[at:at + 1]
+        span = self.span_of(at)
+        return self.text[span[0]:span[1]] if span else self.text[at:at + 1]
 
     def declare(self, key: str, type_name: str, name: str, quote: str, **more) -> None:
         if key in self.declared or key in self.index.types:
@@ -184,8 +194,17 @@ class _Builder:
 
     def statement(self, subject: str, prop: str, at: int, **rest) -> None:
         item = {"subject": subject, "property": prop, **rest, "quote": self.sentence(at), "status": DRAFT}
-        if item not in self.statements and self._fits(subject, prop, rest.get("object")):
+        key = json.dumps(item, sort_keys=True, default=str)
+        if key not in self._stated and self._fits(subject, prop, rest.get("object")):
+            self._stated.add(key)
             self.statements.append(item)
+
+    def _fits_cached(self, subject: str, prop: str) -> bool:
+        """`_fits` remembered per (entity, property): only used for figures, after every entity is declared."""
+        key = (subject, prop)
+        if key not in self._fit_memo:
+            self._fit_memo[key] = self._fits(subject, prop, None)
+        return self._fit_memo[key]
 
     def _fits(self, subject: str, prop: str, obj: str | None) -> bool:
         """Only what `kg validate` accepts: the property's domain and range fit the entity types."""
@@ -220,32 +239,44 @@ class _Builder:
 
     def meetings(self, mentions: list[Mention], dateline: Mention | None) -> None:
         """A sentence where people meet or discuss with each other proposes a Meeting."""
+        starts = self._starts(mentions)
+        # of each person, the first mention, and the first that names an organization or a post
+        first: dict[str, Mention] = {}
+        org_of: dict[str, Mention] = {}
+        post_of: dict[str, str] = {}
+        for m in mentions:
+            first.setdefault(m.key, m)
+            if m.extra.get("org"):
+                org_of.setdefault(m.key, m.extra["org"])
+            if m.extra.get("post"):
+                post_of.setdefault(m.key, m.extra["post"])
+        press_services = [m for m in mentions if m.type == "Organization" and "press service" in m.text]
         for s, e in self.spans:
             sentence = self.text[s:e]
             if not MEETING.search(sentence):
                 continue
-            people = list(dict.fromkeys(m.key for m in mentions if s <= m.start < e and m.type == "Person"))
+            within = mentions[bisect.bisect_left(starts, s):bisect.bisect_left(starts, e)]
+            people = list(dict.fromkeys(m.key for m in within if m.type == "Person"))
             if len(people) < 2:
                 continue
-            names = [self.index.names.get(p) or next(m.name for m in mentions if m.key == p) for p in people]
+            names = [self.index.names.get(p) or first[p].name for p in people]
             surnames = [n.split()[0] if _chinese(n) else n.split()[-1] for n in names]
             when = f" ({self.date.isoformat()})" if self.date else ""
             key = slug("meeting " + " ".join(surnames) + (f" {self.date.isoformat()}" if self.date else ""))
             self.declare(key, "Meeting", f"Meeting of {' and '.join(names)}{when}", sentence)
             for p in people:
                 self.statement(key, "participant", object=p, at=s)
-                org = next((m.extra["org"] for m in mentions if m.key == p and m.extra.get("org")), None)
+                org = org_of.get(p)
                 if org is not None:
-                    self.statement(key, "participant", object=org.key, role="represented by its " + _post_of(mentions, p), at=s)
+                    self.statement(key, "participant", object=org.key, role="represented by its " + post_of.get(p, "representative"), at=s)
             if self.date:
                 self.statement(key, "startDate", value=self.date, at=s)
             if dateline is not None and (s, e) == self.spans[0]:
                 self.statement(key, "heldIn", object=dateline.key, at=s)
             if (t := TOPIC.search(sentence)):
                 self.statement(key, "topic", value=(t.group(1) or t.group(2)).strip(), at=s)
-            for m in mentions:
-                if m.type == "Organization" and "press service" in m.text:
-                    self.statement(key, "reportedBy", object=m.key, at=m.start)
+            for m in press_services:
+                self.statement(key, "reportedBy", object=m.key, at=m.start)
 
     def amount(self, a: Amount, mentions: list[Mention]) -> None:
         """A figure becomes a statement about the nearest entity its property may describe."""
@@ -271,15 +302,30 @@ class _Builder:
 
     def _subject(self, prop: str, a: Amount, mentions: list[Mention]) -> str | None:
         """The entity nearest before the figure in its sentence, else after it, else in earlier sentences."""
-        s, e = next(((s, e) for s, e in self.spans if s <= a.start < e), (a.start, a.end))
-        fits = [m for m in mentions if self._fits(m.key, prop, None) and m.start < e]
-        before = [m for m in fits if s <= m.start < a.start]
-        after = [m for m in fits if a.end <= m.start < e]
-        earlier = [m for m in fits if m.start < s]
-        for group in (before[::-1], after, earlier[::-1]):
-            if group:
-                return group[0].key
+        s, e = self.span_of(a.start) or (a.start, a.end)
+        # mentions come in text order (find_mentions): walk out from the figure, nearest first
+        starts = self._starts(mentions)
+        i = bisect.bisect_left(starts, a.start) - 1
+        j = i
+        while j >= 0 and mentions[j].start >= s:  # before it in its sentence
+            if self._fits_cached(mentions[j].key, prop):
+                return mentions[j].key
+            j -= 1
+        k = bisect.bisect_left(starts, a.end)
+        while k < len(mentions) and mentions[k].start < e:  # after it in its sentence
+            if self._fits_cached(mentions[k].key, prop):
+                return mentions[k].key
+            k += 1
+        while j >= 0:  # in earlier sentences
+            if self._fits_cached(mentions[j].key, prop):
+                return mentions[j].key
+            j -= 1
         return None
+
+    def _starts(self, mentions: list[Mention]) -> list[int]:
+        if self._mention_starts is None or len(self._mention_starts) != len(mentions):
+            self._mention_starts = [m.start for m in mentions]
+        return self._mention_starts
 
 
 @functools.lru_cache(maxsize=1024)
@@ -287,10 +333,6 @@ def _type_fits(onto: Ontology, subject_type: str, prop: str, object_type: str | 
     spec = onto.properties.get(prop)
     ok = lambda t, wanted: not wanted or any(onto.is_a(onto.entity_classes[t], w) for w in wanted)  # noqa: E731
     return spec is not None and ok(subject_type, spec.domains) and (object_type is None or ok(object_type, spec.ranges))
-
-
-def _post_of(mentions: list[Mention], person: str) -> str:
-    return next((m.extra["post"] for m in mentions if m.key == person and m.extra.get("post")), "representative")
 
 
 def _chinese(name: str) -> bool:

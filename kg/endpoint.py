@@ -10,7 +10,10 @@ URL and the server's answer but never the password.
 
 from __future__ import annotations
 
+import http.client
+import re
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -43,8 +46,26 @@ def redact(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
+def check_url(url: str) -> str:
+    """`url` if it is an http(s) address with a host; EndpointError saying why not otherwise."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise EndpointError(f"{redact_text(url)} is not a usable URL ({exc}): give http://HOST:PORT/PATH") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EndpointError(f"{redact_text(url)} is not an http:// or https:// URL with a host: a SPARQL server is reached over HTTP")
+    return url
+
+
+def redact_text(url: str) -> str:
+    """A URL that may not even parse, with anything between `//` and `@` hidden."""
+    return re.sub(r"//[^/@]*@", "//", url)
+
+
 def opener(url: str, auth: Credentials | None = None) -> urllib.request.OpenerDirector:
     """An opener answering basic or digest challenges from the server at `url` with `auth`."""
+    check_url(url)
     if auth is None:
         return urllib.request.build_opener()
     passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
@@ -54,8 +75,26 @@ def opener(url: str, auth: Credentials | None = None) -> urllib.request.OpenerDi
 
 
 def send(http: urllib.request.OpenerDirector, method: str, url: str, *, body: bytes | None = None,
-         headers: dict[str, str] | None = None, timeout: float = TIMEOUT_S) -> bytes:
-    """One HTTP request; the response body, or EndpointError saying what went wrong where."""
+         headers: dict[str, str] | None = None, timeout: float = TIMEOUT_S, retries: int = 0) -> bytes:
+    """One HTTP request; the response body, or EndpointError saying what went wrong where.
+
+    `retries`: how many times to send again after the connection was reset or refused mid-way, for
+    requests that may be repeated safely (a PUT, or a POST of triples: RDF graphs are sets)."""
+    for attempt in range(retries + 1):
+        try:
+            return _send_once(http, method, url, body, headers, timeout)
+        except _Transient as exc:
+            if attempt == retries:
+                raise EndpointError(str(exc)) from None
+            time.sleep(0.5 * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
+class _Transient(Exception):
+    """A connection that broke: worth one more try."""
+
+
+def _send_once(http, method: str, url: str, body, headers, timeout: float) -> bytes:
     request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
     try:
         with http.open(request, timeout=timeout) as response:
@@ -66,9 +105,15 @@ def send(http: urllib.request.OpenerDirector, method: str, url: str, *, body: by
         raise EndpointError(f"{method} {redact(url)}: HTTP {exc.code} {exc.reason}{hint}"
                             + (f": {detail[0]}" if detail else "")) from None
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, ConnectionResetError | BrokenPipeError):
+            raise _Transient(f"{method} {redact(url)}: the connection was reset ({exc.reason})") from None
         raise EndpointError(f"cannot reach {redact(url)}: {exc.reason}") from None
     except (socket.timeout, TimeoutError):
         raise EndpointError(f"{method} {redact(url)}: no answer within {timeout:g} s") from None
+    except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as exc:
+        raise _Transient(f"{method} {redact(url)}: the connection was reset ({type(exc).__name__})") from None
+    except (ConnectionError, http.client.HTTPException) as exc:  # refused mid-way, or not HTTP at all
+        raise EndpointError(f"{method} {redact(url)}: the connection failed ({type(exc).__name__}: {exc})") from None
 
 
 def form(**fields: str) -> tuple[bytes, dict[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,15 +40,23 @@ def export(store: ox.Store, fmt: str, out: io.BufferedIOBase) -> None:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
+# characters XML 1.0 cannot hold, even escaped: an article's text may carry them
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _graphml_ready(net: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    # GraphML attributes are scalars: drop anything else a caller may have attached
+    """The network with scalar attributes only (GraphML holds no other), as text XML can hold."""
     import networkx as nx
+
+    def scalars(data: dict) -> dict:
+        return {k: _NOT_XML.sub("\ufffd", v) if isinstance(v, str) else v
+                for k, v in data.items() if isinstance(v, (str, int, float, bool))}
 
     clean = nx.MultiDiGraph()
     for node, data in net.nodes(data=True):
-        clean.add_node(node, **{k: v for k, v in data.items() if isinstance(v, (str, int, float, bool))})
+        clean.add_node(_NOT_XML.sub("\ufffd", node), **scalars(data))
     for s, o, key, data in net.edges(keys=True, data=True):
-        clean.add_edge(s, o, key=key, **{k: v for k, v in data.items() if isinstance(v, (str, int, float, bool))})
+        clean.add_edge(_NOT_XML.sub("\ufffd", s), _NOT_XML.sub("\ufffd", o), key=key, **scalars(data))
     return clean
 
 

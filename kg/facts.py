@@ -22,7 +22,9 @@ from .ontology import Ontology, PropertySpec
 from .problems import Problem, ProblemsFound, display_path
 from .yamlfile import Located, LocatedList, is_date, load, read_text
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+# ids are matched whole (fullmatch: `$` would accept a final newline); 100 characters at most
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+ID_MAX = 100
 LANGUAGES = ("en", "ru", "kk", "zh")
 @dataclass(frozen=True)
 class Unit:
@@ -63,19 +65,39 @@ UNITS = {
 # Dimensions with more than one unit: their figures also carry kc:baseValue / kc:baseUnit.
 CONVERTIBLE_BASES = {u.base for u in UNITS.values() if u.factor != 1}
 # Currencies the field's sources use; an unknown code (XYZ) is a typo, not a currency.
+NUMBER_LIMIT = Decimal(10) ** 18
+# ISO 639-1: the language of an article or a source page
+ISO_639_1 = frozenset("""aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+    da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii
+    ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr
+    ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl
+    sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh
+    zu""".split())
+# a page address: http(s), a host, and no space, quote or angle bracket anywhere
+URL = re.compile(r"https?://[^\s/?#<>\"'`]+(?:[/?#][^\s<>\"`]*)?")
 CURRENCIES = ("USD", "EUR", "CNY", "KZT", "RUB", "GBP", "JPY", "CHF")
 # Kinds of reference source, from the most to the least authoritative; `mirror` marks copies
 # and reposts, which queries can leave out.
 SOURCE_KINDS = ("operator", "government", "legal", "agency", "news", "database", "encyclopedia", "mirror")
 
-ENTITY_KEYS = {"id", "type", "labels", "aliases", "wikidata", "coords", "route", "quote", "status"}
-STATEMENT_KEYS = {"subject", "property", "object", "value", "quote", "role", "share", "note", "applies_to", "as_of", "status"}
+ENTITY_KEYS = {"id", "type", "labels", "aliases", "wikidata", "coords", "route", "quote", "occurrence", "status"}
+STATEMENT_KEYS = {"subject", "property", "object", "value", "quote", "occurrence", "role", "share", "note", "applies_to",
+                  "as_of", "status"}
 # `kg draft` marks each proposal `status: draft`; only a person's review (deleting the key) lets it in.
 DRAFT_MESSAGE = ("draft proposal not yet reviewed: check it against the article and delete 'status: draft' "
                  "(or delete the proposal)")
 QUANTITY_KEYS = {"amount", "unit", "currency", "out_of", "qualifier", "aspect", "as_of"}
 ARTICLE_META_KEYS = {"title", "date", "dateline", "publisher", "url", "language"}
 SOURCE_KEYS = {"id", "title", "url", "publisher", "date", "language", "kind", "note"}
+
+
+def id_problem(value) -> str | None:
+    """What is wrong with an id (None if nothing): `id 'x': ...`, for a message about an entity or article."""
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        return f"id {value!r} must be lower-case letters, digits, '-' or '_'"
+    if len(value) > ID_MAX:
+        return f"id '{value[:20]}…' is {len(value)} characters long: keep it to {ID_MAX}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,7 @@ class Entity:
     route: list[str] = field(default_factory=list)
     route_line: int = 0
     quote: str | None = None
+    occurrence: int | None = None  # which occurrence of the quote in the article (from 1), when it repeats
 
 
 @dataclass
@@ -117,6 +140,7 @@ class Statement:
     object: str | None = None
     value: object = None  # plain value or Quantity
     quote: str | None = None
+    occurrence: int | None = None  # which occurrence of the quote in the article (from 1), when it repeats
     role: str | None = None
     share: Decimal | None = None
     note: str | None = None
@@ -157,6 +181,8 @@ def load_document(path: Path, onto: Ontology, articles_dir: Path) -> Document:
         doc = _article_header(data, path, articles_dir, report)
     else:
         doc = _source_header(data, path, report)
+        if path.parent.name != "reference":  # seeds/reference/SECTOR/page.yaml: the folder is the sector
+            doc.meta["sector"] = path.parent.name
 
     entities = data.get("entities", [])
     if entities is None:
@@ -196,8 +222,8 @@ def _article_header(data: Located, path: Path, articles_dir: Path, report) -> Do
     article_id = data["article"]
     line = data.line_of("article")
     doc = Document("article", str(article_id), path, [], [], {})
-    if not isinstance(article_id, str) or not ID_PATTERN.match(article_id):
-        report(line, f"article id {article_id!r} must be lower-case letters, digits, '-' or '_'")
+    if (problem := id_problem(article_id)) is not None:
+        report(line, f"article {problem}")
         return doc
     text_path, meta_path = articles_dir / f"{article_id}.txt", articles_dir / f"{article_id}.yaml"
     if not text_path.is_file():
@@ -228,6 +254,7 @@ def _article_header(data: Located, path: Path, articles_dir: Path, report) -> Do
             report(line, f"{meta_shown}: metadata needs `{key}:`")
     if meta.get("date") is not None and not is_date(meta["date"]):
         report(line, f"{meta_shown}:{meta.line_of('date')}: date must be YYYY-MM-DD")
+    _check_page(meta, lambda at, message: report(line, f"{meta_shown}:{at}: {message}"))
     doc.meta = dict(meta)
     return doc
 
@@ -241,13 +268,24 @@ def _source_header(data: Located, path: Path, report) -> Document:
     _unknown_keys(src, SOURCE_KEYS, report)
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", src["id"]):
         report(src.line_of("id"), "source id must be 1 to 100 letters, digits, '-' or '_'")
+    if not src.get("url"):
+        report(line, "a source needs `url:`, the address of the page that states its facts (one file per page)")
     if "kind" in src and src["kind"] not in SOURCE_KINDS:
         report(src.line_of("kind"), f"source kind {src['kind']!r}: use one of {', '.join(SOURCE_KINDS)}")
-    if "language" in src and not (isinstance(src["language"], str) and re.fullmatch(r"[a-z]{2}", src["language"])):
-        report(src.line_of("language"), "source language must be a two-letter ISO 639-1 code such as en, ru, zh")
+    _check_page(src, report)
     if "date" in src:
         _temporal(src["date"], src.line_of("date"), report)
     return Document("source", src["id"], path, [], [], dict(src))
+
+
+def _check_page(meta: Located, report) -> None:
+    """The `url:` and `language:` of an article's metadata or a source record."""
+    url = meta.get("url")
+    if url is not None and not (isinstance(url, str) and URL.fullmatch(url)):
+        report(meta.line_of("url"), f"url {url!r} must be a web address: http:// or https://, a host, no spaces or quotes")
+    language = meta.get("language")
+    if language is not None and language not in ISO_639_1:
+        report(meta.line_of("language"), f"language {language!r} must be an ISO 639-1 code such as en, ru, kk, zh")
 
 
 def _unknown_keys(mapping: Located, allowed: set[str], report) -> None:
@@ -274,8 +312,8 @@ def _entity(item, line, shown, onto: Ontology, report, need_quote: bool) -> Enti
     _unknown_keys(item, ENTITY_KEYS, report)
     _refuse_draft(item, line, report)
     entity_id = item.get("id")
-    if not isinstance(entity_id, str) or not ID_PATTERN.match(entity_id):
-        report(item.line_of("id"), f"entity id {entity_id!r} must be lower-case letters, digits, '-' or '_' (e.g. kenkiyak-atyrau)")
+    if (problem := id_problem(entity_id)) is not None:
+        report(item.line_of("id"), f"entity {problem} (e.g. kenkiyak-atyrau)")
         return None
     type_name = item.get("type")
     if type_name not in onto.entity_classes:
@@ -299,7 +337,7 @@ def _entity(item, line, shown, onto: Ontology, report, need_quote: bool) -> Enti
     else:
         entity.aliases = [a for a in (_text(a, item.line_of("aliases"), "an alias", report) for a in aliases) if a]
     if "wikidata" in item:
-        if isinstance(item["wikidata"], str) and re.match(r"^Q[1-9][0-9]*$", item["wikidata"]):
+        if isinstance(item["wikidata"], str) and re.fullmatch(r"Q[1-9][0-9]*", item["wikidata"]):
             entity.wikidata = item["wikidata"]
         else:
             report(item.line_of("wikidata"), "wikidata must be an item id such as Q232")
@@ -313,9 +351,20 @@ def _entity(item, line, shown, onto: Ontology, report, need_quote: bool) -> Enti
             entity.route, entity.route_line = list(route), item.line_of("route")
     if "quote" in item:
         entity.quote = _text(item["quote"], item.line_of("quote"), "quote", report)
+        entity.occurrence = _occurrence(item, report)
     elif need_quote:
         report(line, f"'{entity_id}' needs `quote:` with the article's words that mention it")
     return entity
+
+
+def _occurrence(item: Located, report) -> int | None:
+    if "occurrence" not in item:
+        return None
+    value = item["occurrence"]
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    report(item.line_of("occurrence"), f"occurrence must be a whole number from 1 (which time the quote occurs), got {value!r}")
+    return None
 
 
 def _refuse_draft(item: Located, line: int, report) -> None:
@@ -371,6 +420,7 @@ def _statement(item, line, shown, onto: Ontology, report, need_quote: bool) -> S
             return None
     if "quote" in item:
         stmt.quote = _text(item["quote"], item.line_of("quote"), "quote", report)
+        stmt.occurrence = _occurrence(item, report)
     elif need_quote:
         report(line, "statement needs `quote:` with the article's words that support it")
     for key in ("role", "note"):
@@ -449,6 +499,9 @@ def _number(value, line, what, report, maximum: Decimal | None = None) -> Decima
         return None
     if not number.is_finite() or number < 0:
         report(line, f"{what} must be a finite number ≥ 0, got {value!r}")
+        return None
+    if number >= NUMBER_LIMIT:  # past it the store's xsd:decimal (128 bits, 18 decimals) overflows
+        report(line, f"{what} {value!r} is too large (10^18 or more): use a larger unit")
         return None
     if maximum is not None and number > maximum:
         report(line, f"{what} must be at most {maximum}, got {value!r}")

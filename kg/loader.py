@@ -39,11 +39,7 @@ class BatchLoader:
 
     def add(self, entry: Entry) -> None:
         """Add one graph's N-Quads; load the batch once it is large enough."""
-        if entry.text is not None:
-            data = entry.text.encode("utf-8")
-        else:
-            with open(entry.nquads_path, "rb") as f:  # already UTF-8: no decoding round trip
-                data = f.read()
+        data = entry.data()  # already UTF-8 for a cached entry: no decoding round trip
         self._file.write(data)
         self._size += len(data)
         if self._size > LOAD_BATCH:

@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .facts import Document
+from .spans import Sorted, non_overlapping
 
 DASHES = "-–—‐‑"
 _FOLD = str.maketrans({"’": "'", "‘": "'", **{d: "-" for d in DASHES}})
@@ -186,18 +187,14 @@ def find_mentions(text: str, index: KnownIndex, dateline_end: int = 0) -> list[M
     kept = _resolve(_extend_known_orgs(text, kept, index) + kept)
     kept = _merge(_resolve(_aliases(text, kept, index)))
     waypoints = [w for m in kept for w in m.extra.get("waypoints", [])]
-    return sorted(kept + [w for w in waypoints if not any(k.start <= w.start < k.end and k.type == "Place" for k in kept)],
-                  key=lambda m: (m.start, m.end))
+    places = Sorted(k for k in kept if k.type == "Place")
+    return sorted(kept + [w for w in waypoints if places.holding(w.start) is None], key=lambda m: (m.start, m.end))
 
 
 def _resolve(candidates: list[Mention]) -> list[Mention]:
     """Keep the longest of overlapping mentions; at equal length a known entity beats a new one."""
-    kept: list[Mention] = []
-    order = sorted(candidates, key=lambda m: (-(m.end - m.start), not m.known, m.source != "name", -len(m.extra), m.start))
-    for m in order:
-        if all(m.end <= k.start or m.start >= k.end for k in kept):
-            kept.append(m)
-    return kept
+    return non_overlapping(candidates, order=lambda m: (-(m.end - m.start), not m.known, m.source != "name",
+                                                        -len(m.extra), m.start))
 
 
 def _new(text: str, start: int, end: int, type_name: str, index: KnownIndex, name: str | None = None, **extra) -> Mention:

@@ -27,12 +27,16 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from .endpoint import Credentials, form, opener, select, send
+from .endpoint import Credentials, EndpointError, form, opener, redact, select, send
 
 GRAPH_STORE = "graph-store"
 UPDATE = "update"
 PROTOCOLS = (GRAPH_STORE, UPDATE)
-CHUNK_TRIPLES = 20_000  # ~3 MB of N-Triples: below common request-size limits of servers and proxies
+# triples per request: ~3 MB of N-Triples for the Graph Store Protocol, below common request-size
+# limits; SPARQL Update requests are compiled whole, and Virtuoso's compiler runs out of memory
+# above about 5,000 triples in one update (SP030)
+CHUNK_TRIPLES = {"graph-store": 20_000, "update": 2_000}
+RETRIES = 3  # a chunk is sent again after a reset connection (Virtuoso resets some large digest-auth PUTs)
 N_TRIPLES = "application/n-triples"
 NAMESPACE = "https://w3id.org/kzcn/"  # every graph a build makes is named under it
 
@@ -51,7 +55,7 @@ def graph_iris(store: ox.Store) -> list[str]:
 
 
 def push(store: ox.Store, url: str, *, protocol: str = GRAPH_STORE, auth: Credentials | None = None,
-         chunk: int = CHUNK_TRIPLES, progress: Callable[[int], None] | None = None) -> Pushed:
+         chunk: int | None = None, progress: Callable[[int], None] | None = None) -> Pushed:
     """Replace each named graph of `store` on the server at `url` with the build's copy.
 
     `url` is the Graph Store endpoint (Oxigraph ``/store``, Virtuoso ``/sparql-graph-crud-auth``)
@@ -62,13 +66,14 @@ def push(store: ox.Store, url: str, *, protocol: str = GRAPH_STORE, auth: Creden
         raise ValueError(f"unknown protocol {protocol!r}: use one of {', '.join(PROTOCOLS)}")
     http = opener(url, auth)
     send_chunk = _graph_store_request if protocol == GRAPH_STORE else _update_request
+    chunk = chunk or CHUNK_TRIPLES[protocol]
     graphs = graph_iris(store)
     total = 0
     for iri in graphs:
         for index, triples in enumerate(_chunks(store, iri, chunk)):
             method, target, body, headers = send_chunk(url, iri, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
                                                        first=index == 0)
-            send(http, method, target, body=body, headers=headers)
+            send(http, method, target, body=body, headers=headers, retries=RETRIES)
             total += len(triples)
             if progress:
                 progress(len(triples))
@@ -77,10 +82,27 @@ def push(store: ox.Store, url: str, *, protocol: str = GRAPH_STORE, auth: Creden
 
 def stale_graphs(store: ox.Store, query_url: str, auth: Credentials | None = None) -> list[str]:
     """The server's graphs in the project's namespace that the build does not have."""
-    found = json.loads(select(query_url, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", auth=auth))
+    answer = select(query_url, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", auth=auth)
+    try:
+        rows = json.loads(answer)["results"]["bindings"]
+    except (ValueError, KeyError, TypeError):
+        raise EndpointError(f"{redact(query_url)} did not answer with SPARQL JSON results: is it the query endpoint?") from None
     keep = set(graph_iris(store))
-    return sorted({row["g"]["value"] for row in found["results"]["bindings"]
-                   if row["g"]["value"].startswith(NAMESPACE) and row["g"]["value"] not in keep})
+    return sorted({g for g in (_graph_name(row) for row in rows) if g and g.startswith(NAMESPACE) and g not in keep})
+
+
+def _graph_name(row) -> str | None:
+    """The graph IRI of a result row, or None for anything that is not a valid IRI.
+
+    The names come from a server and may be hostile: one holding `>` or a space could end the IRI
+    of a `DROP GRAPH <...>` and append updates of its own. pyoxigraph refuses such IRIs."""
+    term = row.get("g") if isinstance(row, dict) else None
+    if not isinstance(term, dict) or term.get("type") != "uri" or not isinstance(term.get("value"), str):
+        return None
+    try:
+        return ox.NamedNode(term["value"]).value
+    except ValueError:
+        return None
 
 
 def prune(store: ox.Store, url: str, query_url: str, *, protocol: str = GRAPH_STORE,
@@ -92,7 +114,7 @@ def prune(store: ox.Store, url: str, query_url: str, *, protocol: str = GRAPH_ST
         if protocol == GRAPH_STORE:
             send(http, "DELETE", _graph_target(url, iri))
         else:
-            body, headers = form(update=f"DROP SILENT GRAPH <{iri}>")
+            body, headers = form(update=f"DROP SILENT GRAPH {ox.NamedNode(iri)}")
             send(http, "POST", url, body=body, headers=headers)
     return stale
 
@@ -123,6 +145,7 @@ def _graph_store_request(url: str, iri: str, ntriples: bytes, *, first: bool):
 def _update_request(url: str, iri: str, ntriples: bytes, *, first: bool):
     # N-Triples is valid SPARQL triple syntax, so the chunk goes in as is; INSERT {...} WHERE {}
     # rather than INSERT DATA because Virtuoso refuses blank nodes in INSERT DATA (standard allows them)
-    insert = f"INSERT {{ GRAPH <{iri}> {{\n{ntriples.decode('utf-8')}}} }} WHERE {{}}"
-    body, headers = form(update=f"DROP SILENT GRAPH <{iri}> ;\n{insert}" if first else insert)
+    graph = ox.NamedNode(iri)  # written by pyoxigraph: an IRI that cannot end early
+    insert = f"INSERT {{ GRAPH {graph} {{\n{ntriples.decode('utf-8')}}} }} WHERE {{}}"
+    body, headers = form(update=f"DROP SILENT GRAPH {graph} ;\n{insert}" if first else insert)
     return "POST", url, body, headers

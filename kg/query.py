@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Callable
@@ -264,6 +265,35 @@ def unmatched_labels(query: Query, runner: Runner, given: dict[str, str]) -> lis
     return hints
 
 
+class QueryTimeout(QueryError):
+    """A query ran past its time limit (`kg query --timeout`)."""
+
+
+def within(seconds: float | None, work: Callable[[], Result]) -> Result:
+    """Run `work` in a thread and wait for it, `seconds` at most; Ctrl-C stops the wait at once.
+
+    The engine cannot cancel a query and runs it without looking at Python's signals, so the query
+    runs on a thread of its own while this one waits: SIGINT then reaches a waiting interpreter
+    (KeyboardInterrupt), and the caller may exit the process, which ends the query."""
+    done: list = []
+
+    def target():
+        try:
+            done.append((True, work()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            done.append((False, exc))
+
+    thread = threading.Thread(target=target, name="kg-query", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise QueryTimeout(f"the query ran past {seconds:g} s and was stopped: narrow it, or raise --timeout")
+    ok, value = done[0]
+    if not ok:
+        raise value
+    return value
+
+
 def store_runner(store: ox.Store) -> Runner:
     """Run on an Oxigraph store, over the union of its graphs (a plain ORDER BY sorted in Python:
     see kg.ordering)."""
@@ -286,11 +316,15 @@ def endpoint_runner(url: str, timeout: float = endpoint.TIMEOUT_S) -> Runner:
     """Run on a SPARQL 1.1 Protocol endpoint: JSON results for SELECT and ASK, Turtle for graphs."""
 
     def run_on_endpoint(text: str, form: str) -> Result:
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            body = endpoint.select(url, text, accept="text/turtle", timeout=timeout)
-            return Result(form, triples=[q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)])
-        body = endpoint.select(url, text, timeout=timeout)
-        return _result(form, ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        body = endpoint.select(url, text, accept="text/turtle" if graph else endpoint.SPARQL_JSON, timeout=timeout)
+        try:
+            if graph:
+                return Result(form, triples=[q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)])
+            return _result(form, ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+        except (SyntaxError, ValueError):
+            raise endpoint.EndpointError(f"{endpoint.redact(url)} did not answer with SPARQL {'Turtle' if graph else 'JSON results'} "
+                                         f"(it sent {body[:40]!r}…): is it a SPARQL query endpoint?") from None
 
     return run_on_endpoint
 

@@ -12,10 +12,22 @@ import re
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
 
-def locate(text: str, quote: str) -> tuple[int, int] | None:
-    """Character offsets [start, end) of the first verbatim occurrence of quote, or None."""
-    start = text.find(quote)
-    return None if start < 0 else (start, start + len(quote))
+def occurrences(text: str, quote: str) -> list[int]:
+    """Start offsets of every verbatim occurrence of `quote` (overlapping ones included)."""
+    found, at = [], text.find(quote)
+    while at >= 0 and quote:
+        found.append(at)
+        at = text.find(quote, at + 1)
+    return found
+
+
+def locate(text: str, quote: str, occurrence: int = 1) -> tuple[int, int] | None:
+    """Character offsets [start, end) of the n-th verbatim occurrence of quote (from 1), or None."""
+    starts = occurrences(text, quote)
+    if not 1 <= occurrence <= len(starts):
+        return None
+    start = starts[occurrence - 1]
+    return start, start + len(quote)
 
 
 def _fold(s: str) -> str:

@@ -15,7 +15,10 @@ from .vocab import KC
 # entities, takes ~8 s per 1,000 to generate, and a network that size is unreadable anyway.
 VIEW_LIMIT = 5000
 
-_CLASSES = ("Organization", "Person", "Post", "Project", "Pipeline", "Road", "Facility", "Event", "Meeting", "Place")
+# The classes an entity is declared as, in the order summaries list them; each entity is counted
+# once, under its most specific class (a meeting is not counted again as an event).
+_CLASSES = ("Organization", "Person", "Post", "Project", "Pipeline", "Road", "Railway", "Facility", "Deposit",
+            "Agreement", "Financing", "Event", "Meeting", "Acquisition", "Place", "BorderCrossing")
 
 
 @dataclass
@@ -30,14 +33,15 @@ class Summary:
     files_read: int | None = None  # by a build: files parsed (the rest came from its cache)
     files_total: int | None = None  # by a build: input files in all
     timings: dict[str, float] | None = None  # by a build: seconds per phase
+    cache_damage: str | None = None  # by a build that found its cache damaged and rebuilt it
+    mode: str | None = None  # by a build: "incremental" (changed graphs replaced) or "clean"
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     @property
     def entity_count(self) -> int:
-        # meetings are events too: counted once
-        return sum(self.entities.values()) - self.entities.get("Meeting", 0)
+        return sum(self.entities.values())
 
     def counts(self) -> str:
         """What the graph holds, in one line: the same words for `kg build`, `kg validate`, `kg stats`."""
@@ -53,6 +57,8 @@ class Summary:
         ]
         if self.files_read is not None:
             out.append(self._files_line())
+        if self.cache_damage:
+            out.append(f"the build cache was damaged ({self.cache_damage}): it was dropped and everything compiled again")
         out += [f"{name}: {path}" for name, path in self.outputs.items() if path]
         if not self.outputs.get("view") and self.entity_count > VIEW_LIMIT:
             out.append(f"view: not written for {self.entity_count:,} entities (over {VIEW_LIMIT:,}): "
@@ -112,7 +118,10 @@ def summarize(store: ox.Store, build_dir: Path, totals: Totals | None = None) ->
     `totals`, when known (carried over from the previous build), are not counted again. The
     counts run in threads (Oxigraph releases the GIL in queries): ~2x on two cores."""
     kc = str(KC)
-    wheres = {c: f"SELECT DISTINCT ?e WHERE {{ ?e a <{kc}{c}> }}" for c in _CLASSES + ("Article", "Source")}
+    most_specific = ("FILTER NOT EXISTS {{ ?e a ?sub . ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{c}> "
+                     "FILTER (?sub != <{c}>) }}")
+    wheres = {c: f"SELECT DISTINCT ?e WHERE {{ ?e a <{kc}{c}> {most_specific.format(c=kc + c)} }}" for c in _CLASSES}
+    wheres.update({c: f"SELECT DISTINCT ?e WHERE {{ ?e a <{kc}{c}> }}" for c in ("Article", "Source")})
     if totals is None:
         wheres["Statement"] = _STATEMENTS
     with ThreadPoolExecutor(min(os.cpu_count() or 1, 4)) as pool:

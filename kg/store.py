@@ -15,9 +15,11 @@ its snapshot (Oxigraph holds a lock on a store folder: writer and server never s
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,6 +47,22 @@ KEEP_RUNS = 3  # old runs kept for servers still reading them
 
 class MissingBuild(UsageError):
     """No build exists yet in the build directory."""
+
+
+@contextmanager
+def build_lock(build_dir: Path, say: Callable[[str], None]):
+    """Hold the build folder's lock (`BUILD/.lock`, flock): one build at a time; a second waits, saying so."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"another kg build is writing {build_dir}: waiting for it to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager

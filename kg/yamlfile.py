@@ -9,6 +9,9 @@ Mappings come back as `Located` dicts that remember the line of each key.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import stat
 from pathlib import Path
 
 import yaml
@@ -50,26 +53,56 @@ class _Refused(Exception):
 
 
 def read_text(path: Path) -> str:
-    """The UTF-8 text of a file; raises ProblemsFound naming the line of the first bad byte."""
+    """The UTF-8 text of a regular file; raises ProblemsFound naming the line of the first bad byte.
+
+    Only regular files are read, and at most MAX_BYTES of them: a device (/dev/zero reports a size
+    of 0 and never ends), a FIFO (opening it waits for a writer) or a folder named *.yaml is
+    refused before it is opened."""
     shown = display_path(path)
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except OSError as exc:
         raise ProblemsFound([Problem(shown, 0, f"cannot read the file ({exc.strerror}): check the path")]) from None
-    if size > MAX_BYTES:
-        raise ProblemsFound([Problem(shown, 0, f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit: split it")])
-    data = path.read_bytes()
+    if stat.S_ISDIR(info.st_mode):
+        raise ProblemsFound([Problem(shown, 0, "is a folder, not a file: rename it or move it out of seeds/")])
+    if not stat.S_ISREG(info.st_mode):
+        raise ProblemsFound([Problem(shown, 0, "is not a regular file (a device, a pipe or a socket): "
+                                                "put the text in a plain file")])
+    if info.st_size > MAX_BYTES:
+        raise ProblemsFound([Problem(shown, 0, f"file is {info.st_size:,} bytes, over the {MAX_BYTES:,}-byte limit: split it")])
     try:
-        return data.decode("utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # bounded even if the file grows while read
+    except OSError as exc:
+        raise ProblemsFound([Problem(shown, 0, f"cannot read the file ({exc.strerror}): check the path")]) from None
+    if len(data) > MAX_BYTES:
+        raise ProblemsFound([Problem(shown, 0, f"file is over the {MAX_BYTES:,}-byte limit: split it")])
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ProblemsFound([Problem(shown, line, f"byte 0x{data[exc.start]:02x} is not UTF-8: save the file as UTF-8")]) from None
+    _refuse_control(text, shown, "\x00")
+    return text
+
+
+# characters no facts file holds (tab, newline and carriage return are allowed); an article may
+# hold any but NUL, since it is kept exactly as received
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control(text: str, shown: str, chars: str | None = None) -> None:
+    found = (re.search(re.escape(chars), text) if chars else _CONTROL.search(text))
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise ProblemsFound([Problem(shown, line, f"control character U+{ord(found[0]):04X} in the text: delete it")])
 
 
 def load(path: Path) -> Located:
     """Parse a YAML file whose top level is a mapping; raise ProblemsFound on any problem."""
     shown = display_path(path)
     text = read_text(path)
+    _refuse_control(text, shown)
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise ProblemsFound([Problem(shown, 0, "file is empty: fill it in (see seeds/README.md) or delete it")])
     problems: list[Problem] = []
@@ -83,9 +116,10 @@ def load(path: Path) -> Located:
         started = ""
         if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
             started = f" ({exc.context} started on line {exc.context_mark.line + 1})"
-        raise ProblemsFound([Problem(shown, line, f"YAML syntax: {exc.problem or exc.context}{started}: fix the indentation or quoting")]) from None
+        what = " ".join(str(exc.problem or exc.context).split())  # one line, whatever libyaml says
+        raise ProblemsFound([Problem(shown, line, f"YAML syntax: {what}{started}: fix the indentation or quoting")]) from None
     except yaml.YAMLError as exc:
-        raise ProblemsFound([Problem(shown, 0, f"YAML error: {exc}")]) from None
+        raise ProblemsFound([Problem(shown, 0, f"YAML error: {' '.join(str(exc).split())}")]) from None
     if problems:
         raise ProblemsFound(problems)
     if not isinstance(value, Located):

@@ -12,6 +12,8 @@ from kg.build import Project, build
 from kg.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
+# the frozen test project's seeds (tests/data/README.md): the suite never builds the field graph's
+SEEDS = REPO / "tests" / "data" / "seeds"
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium: Playwright never downloads a browser here
 # without the background-networking flags Chromium tries Google's hosts, refused on this network
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,10 +26,16 @@ def repo() -> Path:
 
 
 @pytest.fixture(scope="session")
+def seeds() -> Path:
+    """The frozen test project's seeds."""
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
 def seed_build(tmp_path_factory) -> Path:
     """Build folder of the seed graph, built once per test session through the real pipeline."""
     out = tmp_path_factory.mktemp("seed-build")
-    build(Project(root=REPO, build_dir=out))
+    build(Project(root=REPO, seeds=SEEDS, build_dir=out))
     return out
 
 
@@ -41,7 +49,7 @@ def seed_store(seed_build) -> ox.Store:
 def seeds_copy(tmp_path) -> Path:
     """A private copy of seeds/ that a test may break."""
     target = tmp_path / "seeds"
-    shutil.copytree(REPO / "seeds", target)
+    shutil.copytree(SEEDS, target)
     return target
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from kg.store import open_store
 
+from conftest import SEEDS
+
 FACTS = "facts/000_617ef15b8252d5c0.yaml"
 
 
@@ -24,7 +26,7 @@ def kg(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def good_build(tmp_path_factory, repo):
     """A build made from intact seeds; every bad input below must leave it untouched."""
     out = tmp_path_factory.mktemp("kept-build")
-    result = kg("build", "--project", str(repo), "--build-dir", str(out), cwd=out)
+    result = kg("build", "--project", str(repo), "--seeds", str(SEEDS), "--build-dir", str(out), cwd=out)
     assert result.returncode == 0, result.stderr
     return out
 
@@ -128,22 +130,22 @@ def test_an_entity_of_unknown_type_is_reported_for_its_cause_only(seeds_copy, re
 
 
 def test_validate_and_build_count_alike_in_plain_words(repo, tmp_path):
-    checked = kg("validate", "--project", str(repo), cwd=tmp_path)
-    built = kg("build", "--project", str(repo), "--build-dir", str(tmp_path / "b"), cwd=tmp_path)
-    again = kg("build", "--project", str(repo), "--build-dir", str(tmp_path / "b"), cwd=tmp_path)
+    checked = kg("validate", "--project", str(repo), "--seeds", str(SEEDS), cwd=tmp_path)
+    built = kg("build", "--project", str(repo), "--seeds", str(SEEDS), "--build-dir", str(tmp_path / "b"), cwd=tmp_path)
+    again = kg("build", "--project", str(repo), "--seeds", str(SEEDS), "--build-dir", str(tmp_path / "b"), cwd=tmp_path)
     assert checked.returncode == built.returncode == again.returncode == 0
     counts = re.search(r"OK: (.+ reference sources?); (\d+) entities", checked.stdout)
     assert counts, checked.stdout
     assert built.stdout.splitlines()[0] == counts[1]
     assert built.stdout.splitlines()[1].startswith(f"{counts[2]} entities: ")
-    files = len(list((repo / "seeds" / "reference").rglob("*.yaml"))) + len(list((repo / "seeds" / "facts").glob("*.yaml")))
+    files = len(list((SEEDS / "reference").rglob("*.yaml"))) + len(list((SEEDS / "facts").glob("*.yaml")))
     assert f"{files} input files read and compiled" in built.stdout and "build cache" not in built.stdout
     assert f"all {files} input files came from the build cache" in again.stdout
     assert not re.search(r"\b1 \w+s\b|\(s\)| a organization", built.stdout + checked.stdout)
 
 
 def test_clean_seeds_validate_with_zero_shacl_violations(repo, tmp_path):
-    result = kg("validate", "--project", str(repo), cwd=tmp_path)
+    result = kg("validate", "--project", str(repo), "--seeds", str(SEEDS), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "0 SHACL violations" in result.stdout
 

@@ -18,6 +18,7 @@ from kg.draft import draft_text, known_index
 from kg.mentions import fold, slug
 from kg.ontology import Ontology
 from kg.problems import ProblemsFound
+from conftest import SEEDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "000_617ef15b8252d5c0"
@@ -32,7 +33,7 @@ def _name(text: str) -> str:
 
 def _article(gold_id: str) -> str:
     path = DATA / "articles" / f"{gold_id}.txt"
-    return (path if path.exists() else ROOT / "seeds" / "articles" / f"{gold_id}.txt").read_text(encoding="utf-8")
+    return (path if path.exists() else SEEDS / "articles" / f"{gold_id}.txt").read_text(encoding="utf-8")
 
 
 def _figure(unit, amount):
@@ -88,7 +89,7 @@ def onto():
 def seeds_without_seed_facts(tmp_path_factory, onto):
     """The seeds with the seed article's curated facts removed: what a new article meets."""
     seeds = tmp_path_factory.mktemp("seeds") / "seeds"
-    shutil.copytree(ROOT / "seeds", seeds)
+    shutil.copytree(SEEDS, seeds)
     (seeds / "facts" / f"{SEED}.yaml").unlink()
     return seeds
 
@@ -137,14 +138,14 @@ def test_draft_is_deterministic(seeds_without_seed_facts, onto):
 
 
 def test_json_format_is_a_facts_document(tmp_path):
-    result = CliRunner().invoke(main, ["draft", "--format", "json", str(ROOT / "seeds" / "articles" / f"{SEED}.txt")])
+    result = CliRunner().invoke(main, ["draft", "--format", "json", str(SEEDS / "articles" / f"{SEED}.txt")])
     assert result.exit_code == 0 and yaml.safe_load(result.output)["article"] == SEED
 
 
 def test_never_overwrites_without_force(tmp_path):
     out = tmp_path / "facts.yaml"
     out.write_text("curated\n")
-    article = str(ROOT / "seeds" / "articles" / f"{SEED}.txt")
+    article = str(SEEDS / "articles" / f"{SEED}.txt")
     result = CliRunner().invoke(main, ["draft", article, "-o", str(out)])
     assert result.exit_code == 1 and "--force" in result.output and out.read_text() == "curated\n"
     assert CliRunner().invoke(main, ["draft", article, "-o", str(out), "--force"]).exit_code == 0

@@ -24,12 +24,13 @@ from kg.compile import compile_document
 from kg.facts import iter_input_files, load_document
 from kg.ontology import Ontology
 from kg.problems import ProblemsFound
+from conftest import SEEDS
 
 REPO = Path(__file__).resolve().parent.parent
 ONTO = Ontology(REPO / "ontology" / "kc.ttl")
 ARTICLE = "000_617ef15b8252d5c0"
 # what the rest of the seeds declare, so a fuzzed file is checked against a real registry
-REFERENCE = [outline(load_document(p, ONTO, REPO / "seeds" / "articles")) for p in iter_input_files(REPO / "seeds")]
+REFERENCE = [outline(load_document(p, ONTO, SEEDS / "articles")) for p in iter_input_files(SEEDS)]
 
 words = st.sampled_from(["cnpc", "citic", "astana", "kenkiyak-atyrau", "participant", "length", "Organization",
                          "Pipeline", "km", "USD", "2024-07-02", "2024-02-30", "-5", "1e400", "nan", "", "<img src=x>",
@@ -51,7 +52,7 @@ facts = st.fixed_dictionaries({"article": st.one_of(st.just(ARTICLE), words)},
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("fuzz") / "seeds"
-    shutil.copytree(REPO / "seeds", target)
+    shutil.copytree(SEEDS, target)
     return target
 
 
@@ -148,7 +149,7 @@ def run_kg(args, cwd, limit_mb=2048, timeout=120) -> subprocess.CompletedProcess
 @pytest.fixture()
 def project(tmp_path) -> tuple[Path, Path]:
     seeds = tmp_path / "seeds"
-    shutil.copytree(REPO / "seeds", seeds)
+    shutil.copytree(SEEDS, seeds)
     return seeds, tmp_path
 
 
@@ -166,7 +167,7 @@ def test_a_50_mb_article_is_refused_with_a_clear_message(project):
 
 def test_a_10000_entity_file_is_handled_in_bounded_time(project):
     seeds, cwd = project
-    lines = ["source: {id: BIG, title: A big reference file}", "entities:"]
+    lines = ["source: {id: BIG, title: A big reference file, url: 'https://example.org/big'}", "entities:"]
     lines += [f"  - {{id: place-{i}, type: Place, labels: {{en: Place {i}}}, coords: [45.0, 70.0]}}" for i in range(10_000)]
     (seeds / "reference" / "big.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     started = time.monotonic()

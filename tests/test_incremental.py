@@ -12,6 +12,7 @@ import pytest
 from kg import build as kg_build, cache, loader
 from kg.build import Project, build
 from kg.store import open_store
+from conftest import SEEDS
 
 FACTS = "facts/000_617ef15b8252d5c0.yaml"
 
@@ -62,7 +63,7 @@ def test_incremental_build_equals_clean_build(edit, repo, seeds_copy, tmp_path):
         expected_reads = 0
     else:
         (seeds_copy / "reference" / "extra.yaml").write_text(
-            "source: {id: EXTRA, title: Extra source}\n"
+            "source: {id: EXTRA, title: Extra source, url: 'https://example.org/extra'}\n"
             "statements:\n  - {subject: citic, property: sector, value: telecommunications}\n", encoding="utf-8")
         expected_reads = 1
 
@@ -150,7 +151,7 @@ def test_a_build_loaded_in_many_batches_has_the_same_quads(repo, seed_build, tmp
     is left in the run."""
     monkeypatch.setattr(loader, "LOAD_BATCH", 1)
     out = tmp_path / "batched"
-    build(Project(root=repo, build_dir=out))
+    build(Project(root=repo, seeds=SEEDS, build_dir=out))
     assert quads(out) == quads(seed_build)
     assert not list((out / "current").glob(".load-*"))
 

@@ -24,6 +24,7 @@ from kg.library import load_library
 from kg.serve import serving
 
 from servers import free_port
+from conftest import SEEDS
 
 REPO = Path(__file__).resolve().parent.parent
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -188,7 +189,7 @@ def test_missing_build_is_one_line_and_exit_2(tmp_path):
 
 def test_rebuild_while_serving_keeps_queries_answering(tmp_path):
     build_dir = tmp_path / "build"
-    project = Project(root=REPO, build_dir=build_dir)
+    project = Project(root=REPO, seeds=SEEDS, build_dir=build_dir)
     build(project)
     port = free_port()
     proc = start_cli(build_dir, port)
@@ -254,7 +255,7 @@ def test_graph_view_is_served_when_the_build_has_one(tmp_path):
     from kg.view import write_view
 
     build_dir = tmp_path / "build"
-    build(Project(root=REPO, build_dir=build_dir), view=write_view)
+    build(Project(root=REPO, seeds=SEEDS, build_dir=build_dir), view=write_view)
     with serving(build_dir, port=free_port(), ui_port=free_port()) as running:
         status, index = get(running.pages)
         assert b'href="/graph.html"' in index

@@ -14,6 +14,7 @@ from rdflib import RDF, BNode, Dataset, Graph, Namespace
 
 from kg.build import prepare, Project
 from kg.shapes import load_checks, run_checks
+from conftest import SEEDS
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 R = "https://w3id.org/kzcn/resource/"
@@ -85,7 +86,7 @@ BROKEN = {
 
 @pytest.fixture(scope="module")
 def seed_nquads(repo) -> str:
-    return "".join(entry.nquads() for entry in prepare(Project(root=repo)).graphs.values())
+    return "".join(entry.nquads() for entry in prepare(Project(root=repo, seeds=SEEDS)).graphs.values())
 
 
 def findings_of_pyshacl(nquads: str, shapes: Graph) -> set:

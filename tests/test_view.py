@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -21,6 +22,7 @@ from kg.store import open_store
 from kg.network import entity_network
 from kg.view import write_view
 from synthetic_graph import synthetic_store
+from conftest import SEEDS
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LOCAL_SCHEMES = {"file", "about", "data"}
@@ -178,12 +180,12 @@ def test_clicking_an_edge_shows_its_sources(opened, seed_view):
 def hostile_view(tmp_path_factory, repo) -> Path:
     """A build whose labels, alias and source title are markup meant to run."""
     root = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(repo / "seeds", root / "seeds")
+    shutil.copytree(SEEDS, root / "seeds")
     (root / "seeds" / "reference" / "hostile.yaml").write_text(f"""\
 source:
   id: HOSTILE
   title: "</script><script>window.__xss=2</script>"
-  url: "javascript:window.__xss=3"
+  url: "https://example.org/hostile"
 entities:
   - id: hostile
     type: Project
@@ -196,8 +198,15 @@ statements:
 """, encoding="utf-8")
     out = root / "build"
     build(Project(root=repo, seeds=root / "seeds", build_dir=out))
+    # `kg validate` refuses a javascript: address in the seeds; a graph from elsewhere (a CONSTRUCT,
+    # a push from another tool) may still hold one, and the view must not make it a live link
+    store = ox.Store()
+    store.load(path=str(out / "kg.trig"), format=ox.RdfFormat.TRIG)
+    store.update('DELETE { GRAPH ?g { ?s <https://schema.org/url> ?u } } INSERT { GRAPH ?g { ?s <https://schema.org/url> '
+                 '"javascript:window.__xss=3"^^<http://www.w3.org/2001/XMLSchema#anyURI> } } WHERE { GRAPH ?g { '
+                 '?s <https://schema.org/url> ?u FILTER (STR(?u) = "https://example.org/hostile") } }')
     path = root / "hostile.html"
-    write_view(open_store(out), path)
+    write_view(store, path)
     return path
 
 
