@@ -1,11 +1,14 @@
-"""Load on `kg serve`: throughput and latency of library queries at 1, 16 and 64 concurrent clients.
+"""Load on `kg serve`: throughput and latency of queries at 1, 16 and 64 concurrent clients, through
+the guarded front end and on the bare engine behind it, in the same run.
 
-Builds the seed graph into a temporary folder, serves it on a free loopback port exactly as
-`kg serve` does, and drives it with wrk (Debian package `wrk`: C, so the client does not steal
-the CPU the server is measured on) for a bounded time per run. Every request must succeed: any
-non-2xx answer, socket error or timeout fails the run.
+Builds the graph into a temporary folder, serves it on a free loopback port exactly as `kg serve`
+does, and drives it with wrk (Debian package `wrk`: C, so the client does not steal the CPU the
+server is measured on) for a bounded time per run: first through the front end (`kg.front`), then
+straight at the engine's private port (the same Oxigraph process and store), so `ratio` is what
+the guard costs. Every request must succeed: any non-2xx answer, socket error or timeout fails
+the run. `cheap` is `SELECT ?s WHERE { ?s ?p ?o } LIMIT 1`, the query where the guard shows most.
 
-    python benchmarks/load_bench.py                      # people-posts and neighbourhood, 10 s each
+    python benchmarks/load_bench.py                      # cheap, people-posts and neighbourhood, 10 s each
     python benchmarks/load_bench.py --queries entity --clients 1,16 --seconds 20
 """
 
@@ -24,11 +27,12 @@ from pathlib import Path
 
 from kg.build import Project, build
 from kg.endpoint import select
-from kg.library import load_library
+from kg.library import Query, load_library
 from kg.query import prepare
 from kg.serve import serving
 
 REPO = Path(__file__).resolve().parent.parent
+CHEAP = Query.from_text("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", origin="cheap", name="cheap")
 ACCEPT = {"SELECT": "application/sparql-results+json", "ASK": "application/sparql-results+json",
           "CONSTRUCT": "application/n-triples", "DESCRIBE": "application/n-triples"}
 
@@ -73,7 +77,7 @@ def run_wrk(url: str, sparql: str, accept: str, clients: int, duration: int) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--queries", default="people-posts,neighbourhood", help="library queries, cheap first")
+    parser.add_argument("--queries", default="cheap,people-posts,neighbourhood", help="library queries, cheap first")
     parser.add_argument("--clients", default="1,16,64", help="concurrent connections, comma-separated")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each run")
     args = parser.parse_args()
@@ -83,18 +87,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         build(Project(root=REPO, build_dir=Path(tmp)))
         with serving(Path(tmp), port=free_port(), ui_port=free_port()) as service:
-            print("| query | clients | requests | req/s | p50 ms | p99 ms | errors |")
-            print("|---|---:|---:|---:|---:|---:|---:|")
+            print("| query | clients | requests | req/s | p50 ms | p99 ms | errors | bare engine req/s | ratio |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             failed = False
             for name in args.queries.split(","):
-                query = library[name]
+                query = CHEAP if name == "cheap" else library[name]
                 sparql, accept = prepare(query), ACCEPT[query.form]
                 assert select(service.endpoint, sparql, accept=accept), f"{name} gives no answer"
                 for clients in map(int, args.clients.split(",")):
                     r = run_wrk(service.endpoint, sparql, accept, clients, args.seconds)
+                    bare = run_wrk(service.engine.url + "/query", sparql, accept, clients, args.seconds)
                     failed |= r["errors"] > 0 or r["requests"] == 0
                     print(f"| {name} | {clients} | {r['requests']:,} | {r['rps']:,.0f} | {r['p50'] * 1e3:.1f} | "
-                          f"{r['p99'] * 1e3:.1f} | {r['errors']} |", flush=True)
+                          f"{r['p99'] * 1e3:.1f} | {r['errors']} | {bare['rps']:,.0f} | {r['rps'] / bare['rps']:.2f} |",
+                          flush=True)
     return 1 if failed else 0
 
 

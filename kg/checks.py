@@ -125,7 +125,8 @@ def local_problems(doc: Document, onto: Ontology) -> list[Problem]:
         if entity.route and not onto.is_a(onto.entity_classes[entity.type], KC.Asset):
             problems.append(Problem(entity.where.path, entity.route_line, f"only pipelines, roads and facilities have a route, not a {entity.type}"))
         if doc.text is not None and entity.quote is not None:
-            problems.extend(_quote_problem(doc, entity.quote, entity.occurrence, entity.where.path, entity.where.line))
+            # an entity's quote is where the article names it: its first mention unless `occurrence:` says
+            problems.extend(_quote_problem(doc, entity.quote, entity.occurrence or 1, entity.where.path, entity.where.line))
     for stmt in doc.statements:
         path = stmt.where.path
         if stmt.share is not None and stmt.property.iri != KC.ownedBy:
@@ -219,6 +220,7 @@ def _quote_problem(doc: Document, quote: str, occurrence: int | None, path: str,
     starts = occurrences(doc.text, quote)
     if len(starts) == 1 and occurrence in (None, 1):
         return []
+    # a statement's quote is its evidence: when it occurs more than once, the file must say which
     if len(starts) > 1:
         if occurrence is None:
             at = ", ".join(str(s) for s in starts[:5]) + (", …" if len(starts) > 5 else "")

@@ -281,10 +281,11 @@ def push(project, url, protocol, user, query_url):
 
     Example: kg push --endpoint http://127.0.0.1:7878/store --prune http://127.0.0.1:7878/query
     """
-    from .endpoint import Credentials, redact
+    from .endpoint import Credentials, check_url, redact
     from .push import prune
     from .push import push as upload
 
+    check_url(url)  # before the progress bar: a bad address is one line
     store = open_store(project.out)
     auth = Credentials(user, os.environ.get("KG_PASSWORD") or _ask_password(user)) if user else None
     with click.progressbar(length=len(store), label="pushing", file=sys.stderr) as bar:

@@ -296,8 +296,14 @@ def _unknown_keys(mapping: Located, allowed: set[str], report) -> None:
             report(mapping.line_of(key), f"unknown key '{key}': {fix}")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value, line, what, report) -> str | None:
     if isinstance(value, str) and value.strip():
+        if (bad := _CONTROL.search(value)) is not None:  # a "\0" escape in quotes reaches here
+            report(line, f"{what} holds the control character U+{ord(bad[0]):04X}: delete it")
+            return None
         return value
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)

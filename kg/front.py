@@ -63,7 +63,10 @@ new Yasgui(document.getElementById('yasgui'), {
 """
 _ENGINE_ASSETS = ("/yasgui.min.js", "/yasgui.min.css", "/logo.svg")
 
-log = logging.getLogger("kg.serve")
+# aiohttp logs a traceback for each malformed request it answers 400 (a Content-Length of "abc"):
+# the client has its answer, and the terminal of `kg serve` must not fill with them
+for _name in ("aiohttp.server", "aiohttp.web", "aiohttp.access"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
 class Front:
@@ -106,7 +109,6 @@ class Front:
                 self.failed = f"{why}; restarted {MAX_RESTARTS} times within a minute, giving up"
                 return
             self.say(f"restarting the engine: {why}")
-            log.warning("restarting the engine: %s", why)
             try:
                 await asyncio.get_running_loop().run_in_executor(None, self.engine.restart)
             except OSError as exc:

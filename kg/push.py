@@ -33,9 +33,9 @@ GRAPH_STORE = "graph-store"
 UPDATE = "update"
 PROTOCOLS = (GRAPH_STORE, UPDATE)
 # triples per request: ~3 MB of N-Triples for the Graph Store Protocol, below common request-size
-# limits; SPARQL Update requests are compiled whole, and Virtuoso's compiler runs out of memory
-# above about 5,000 triples in one update (SP030)
-CHUNK_TRIPLES = {"graph-store": 20_000, "update": 2_000}
+# limits; SPARQL Update requests are compiled whole: Virtuoso's compiler runs out of memory above
+# about 5,000 triples in one update (SP030) and refuses SQL over 10,000 lines (SP031) at 2,000
+CHUNK_TRIPLES = {"graph-store": 20_000, "update": 500}
 RETRIES = 3  # a chunk is sent again after a reset connection (Virtuoso resets some large digest-auth PUTs)
 N_TRIPLES = "application/n-triples"
 NAMESPACE = "https://w3id.org/kzcn/"  # every graph a build makes is named under it

@@ -248,7 +248,8 @@ def _scalar(node: yaml.ScalarNode, shown: str, problems: list[Problem]):
         problems.append(Problem(shown, node.start_mark.line + 1, f"impossible date '{node.value}': use a real YYYY-MM-DD date"))
         return node.value
     except yaml.YAMLError as exc:
-        problems.append(Problem(shown, node.start_mark.line + 1, f"bad value '{node.value}': {exc}"))
+        what = str(getattr(exc, "problem", None) or exc).splitlines()[0]  # one line: the mark is our line number
+        problems.append(Problem(shown, node.start_mark.line + 1, f"bad value '{node.value}': {what}"))
         return node.value
     finally:
         _constructor.constructed_objects.clear()  # the shared constructor must not keep every node alive

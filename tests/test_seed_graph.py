@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from conftest import SEEDS
 
 PREFIXES = """
 PREFIX kc: <https://w3id.org/kzcn/ontology#>
@@ -217,7 +218,7 @@ def test_disagreeing_claims_coexist_with_their_sources(seed_store):
 def test_labels_in_four_languages_and_coordinates(seed_store):
     rows = select(seed_store, """
         SELECT DISTINCT ?lang ?label WHERE { res:cnpc rdfs:label ?label . BIND (LANG(?label) AS ?lang) } ORDER BY ?lang""")
-    assert [r["lang"] for r in rows] == ["en", "kk", "ru", "zh"]
+    assert sorted({r["lang"] for r in rows}) == ["en", "kk", "ru", "zh"]
     assert ask(seed_store, 'res:cnpc skos:altLabel "中石油"')
     assert ask(seed_store, """
         res:shymkent schema:latitude 42.317 ; schema:longitude 69.596 ; geo:hasGeometry/geo:asWKT ?wkt .
@@ -227,7 +228,9 @@ def test_labels_in_four_languages_and_coordinates(seed_store):
 
 def test_rdfs_closure_lets_plain_sparql_see_superclasses(seed_store):
     rows = select(seed_store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a kc:Asset }")
-    assert int(rows[0]["n"]) == 7  # 3 pipelines, 2 roads, 2 facilities
+    kinds = select(seed_store, """SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {
+        VALUES ?kind { kc:Pipeline kc:Road kc:Railway kc:Facility kc:Deposit } ?a a ?kind }""")
+    assert int(rows[0]["n"]) == int(kinds[0]["n"]) >= 7  # the seed's 3 pipelines, 2 roads, 2 facilities at least
     assert ask(seed_store, "res:meeting-bektenov-dai-2024-07-02 a schema:Event . res:cnpc a org:Organization")
 
 
@@ -235,4 +238,6 @@ def test_one_named_graph_per_article_and_per_source(seed_store):
     graphs = sorted(g.value for g in seed_store.named_graphs())
     assert ARTICLE in graphs
     sources = sorted(g.rsplit("/", 1)[1] for g in graphs if "/source/" in g)
-    assert sources == ["BSGP", "KCP", "KMG", "NEWS", "PM", "REF", "WD", "WP"]
+    assert {"BSGP", "KCP", "KMG", "NEWS", "PM", "REF", "WD", "WP"} <= set(sources)
+    files = sorted((SEEDS / "reference").rglob("*.yaml"))
+    assert len(sources) == len(files)  # one graph per reference file
