@@ -34,6 +34,7 @@ from . import sparqlguard
 from .engine import Engine
 from .library import Query, QueryError
 from .problems import ProblemsFound
+from .store import PREFIXES
 
 MAX_QUERY_BYTES = 1 << 20  # a query or a form of the pages: real ones are a few kilobytes
 MAX_UPLOAD_BYTES = 1 << 30  # a Graph Store upload to a writable server
@@ -44,8 +45,9 @@ SUPERVISE_EVERY_S = 0.5
 SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 _WRITE_METHODS = {"PUT", "POST", "DELETE", "PATCH"}
-# The engine's query page, with YASQE's prefix, class and property completers off: they fetch
-# prefix.cc and LOV, other hosts, which an offline page must not ask.
+# The engine's query page, with YASQE's class and property completers off (they ask LOV) and its
+# prefix completer reading the project's prefixes from this server, not prefix.cc: an offline
+# page asks no other host.
 _QUERY_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kg serve: SPARQL</title>
 <link href="./yasgui.min.css" rel="stylesheet" type="text/css"><script src="./yasgui.min.js"></script>
@@ -57,7 +59,7 @@ new Yasgui(document.getElementById('yasgui'), {
   requestConfig: {endpoint: base + '/query'},
   copyEndpointOnNewTab: true,
   endpointCatalogueOptions: {getData: () => [{endpoint: base + '/query'}], keys: []},
-  yasqe: {autocompleters: ['variables']},
+  yasqe: {autocompleters: ['prefixes', 'variables'], prefixCcApi: base + '/prefixes.json'},
 });
 </script></body></html>
 """
@@ -121,6 +123,7 @@ class Front:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_QUERY_BYTES, handler_args={"max_field_size": 16384})
         app.router.add_get("/", self.query_page)
+        app.router.add_get("/prefixes.json", self.prefixes)
         for asset in _ENGINE_ASSETS:
             app.router.add_get(asset, self.engine_asset)
         for path in ("/query", "/sparql"):
@@ -133,6 +136,10 @@ class Front:
 
     async def query_page(self, request: web.Request) -> web.Response:
         return web.Response(text=_QUERY_PAGE, content_type="text/html", headers=_SAFE)
+
+    async def prefixes(self, request: web.Request) -> web.Response:
+        """The project's prefixes in prefix.cc's format, for the query page's prefix completer."""
+        return web.json_response(PREFIXES, headers=_SAFE)
 
     async def engine_asset(self, request: web.Request) -> web.Response:
         if request.path not in self._assets:

@@ -121,19 +121,17 @@ def test_a_dead_engine_is_restarted_and_the_reason_said(served):
 # --- 2. SPARQL injection through `kg push --prune --protocol update` ------------------------------
 
 @contextmanager
-def fake_query_endpoint(graph_names: list[str]):
-    """A server answering every query with these graph names, as a hostile SPARQL server could."""
-    answer = json.dumps({"head": {"vars": ["g"]},
-                         "results": {"bindings": [{"g": {"type": "uri", "value": g}} for g in graph_names]}}).encode()
+def stub_server(content_type: str, body: bytes):
+    """A local server answering every POST with `body`: a hostile SPARQL server, or no SPARQL server at all."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(answer)))
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(answer)
+            self.wfile.write(body)
 
         def log_message(self, *args):
             pass
@@ -145,6 +143,12 @@ def fake_query_endpoint(graph_names: list[str]):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def fake_query_endpoint(graph_names: list[str]):
+    """A server answering every query with these graph names, as a hostile SPARQL server could."""
+    answer = {"head": {"vars": ["g"]}, "results": {"bindings": [{"g": {"type": "uri", "value": g}} for g in graph_names]}}
+    return stub_server("application/sparql-results+json", json.dumps(answer).encode())
 
 
 def test_prune_never_splices_a_hostile_graph_name_into_an_update(seed_store, tmp_path):
@@ -383,32 +387,8 @@ def test_graphml_export_reads_back(seed_build, tmp_path):
 
 # --- 13., 14. endpoints that are not SPARQL servers, ports that are not ports -----------------------------------
 
-@contextmanager
-def html_server():
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b"<html><body>Welcome</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_an_endpoint_answering_html_is_one_line(seed_build):
-    with html_server() as url:
+    with stub_server("text/html", b"<html><body>Welcome</body></html>") as url:
         result = kg("query", "meetings", "--build-dir", str(seed_build), "--endpoint", url)
     assert result.returncode == 2 and "is it a SPARQL query endpoint?" in one_line(result)
 

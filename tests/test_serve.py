@@ -228,6 +228,24 @@ def test_rebuild_while_serving_keeps_queries_answering(tmp_path):
 
 # --- the pages in a real browser ---------------------------------------------------------------
 
+def test_the_endpoint_query_page_asks_no_other_host(service, browser):
+    """YASGUI's prefix completer fetched prefix.cc (and its class completer LOV): an error offline."""
+    page = browser.new_page()
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.goto(service.base + "/")
+    page.wait_for_selector(".yasqe", timeout=15_000)
+    page.locator(".CodeMirror").first.click()
+    page.keyboard.type("PREFIX rd")  # where the prefix completer would ask prefix.cc
+    page.wait_for_timeout(1_000)
+    page.keyboard.type("\nSELECT * WHERE { ?s rdf:ty")  # where the property completer would ask LOV
+    page.wait_for_timeout(1_500)
+    page.close()
+    others = [url for url in requests if not url.startswith((service.base, "data:"))]
+    assert others == [] and not errors, (others, errors)
+
+
 def test_queries_page_runs_a_query_offline_and_shows_a_table(service, browser):
     page = browser.new_page()
     requests, errors = [], []
