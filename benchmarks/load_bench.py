@@ -99,7 +99,8 @@ def main() -> int:
                     bare = run_wrk(service.engine.url + "/query", sparql, accept, clients, args.seconds)
                     failed |= r["errors"] > 0 or r["requests"] == 0
                     print(f"| {name} | {clients} | {r['requests']:,} | {r['rps']:,.0f} | {r['p50'] * 1e3:.1f} | "
-                          f"{r['p99'] * 1e3:.1f} | {r['errors']} | {bare['rps']:,.0f} | {r['rps'] / bare['rps']:.2f} |",
+                          f"{r['p99'] * 1e3:.1f} | {r['errors']} | {bare['rps']:,.0f} ({bare['errors']} errors) | "
+                          f"{r['rps'] / bare['rps'] if bare['rps'] else float('nan'):.2f} |",
                           flush=True)
     return 1 if failed else 0
 

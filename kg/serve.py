@@ -105,12 +105,12 @@ def serving(build_dir: Path, queries: dict | None = None, *, host: str = "127.0.
         loop = _Loop(front, [(sockets[0], front.app()), (sockets[1], pages.app())])
         yield service
     finally:
+        if engine is not None:
+            engine.stop()  # first: requests waiting on it then end at once, and the front end stops quickly
         if loop is not None:
             loop.stop()
         for sock in sockets:
             sock.close()
-        if engine is not None:
-            engine.stop()
         shutil.rmtree(snapshot, ignore_errors=True)
 
 
@@ -128,7 +128,7 @@ class _Loop:
             await front.open()
             runners = []
             for sock, app in sites:
-                runner = web.AppRunner(app, access_log=None, handle_signals=False)
+                runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
                 await runner.setup()
                 await web.SockSite(runner, sock).start()
                 runners.append(runner)
