@@ -19,7 +19,7 @@ from rdflib import URIRef
 from .facts import Document
 from .ontology import Ontology
 from .problems import Problem, ProblemsFound, display_path
-from .quotes import near_miss, occurrences
+from .quotes import fold, near_miss, occurrences
 from .vocab import KC
 
 
@@ -84,12 +84,9 @@ class Registry:
     coords: dict[str, tuple[str, str]]
 
 
-_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-", "‑": "-", "\u00a0": " "})
-
-
 def name_key(name: str) -> str:
     """A name as compared across entities: case, dashes, quotes and spacing folded."""
-    return " ".join(name.translate(_FOLD).casefold().split())
+    return fold(name).strip()
 
 
 def outline(doc: Document) -> Outline:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .ontology import Ontology, PropertySpec
 from .problems import Problem, ProblemsFound, display_path
-from .yamlfile import Located, LocatedList, is_date, load, read_text
+from .yamlfile import CONTROL, Located, LocatedList, is_date, load, read_text
 
 # ids are matched whole (fullmatch: `$` would accept a final newline); 100 characters at most
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -296,12 +296,9 @@ def _unknown_keys(mapping: Located, allowed: set[str], report) -> None:
             report(mapping.line_of(key), f"unknown key '{key}': {fix}")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _text(value, line, what, report) -> str | None:
     if isinstance(value, str) and value.strip():
-        if (bad := _CONTROL.search(value)) is not None:  # a "\0" escape in quotes reaches here
+        if (bad := CONTROL.search(value)) is not None:  # a "\0" escape in quotes reaches here
             report(line, f"{what} holds the control character U+{ord(bad[0]):04X}: delete it")
             return None
         return value

@@ -31,9 +31,11 @@ import aiohttp
 from aiohttp import web
 
 from . import sparqlguard
+from .endpoint import SPARQL_JSON
 from .engine import Engine
 from .library import Query, QueryError
 from .problems import ProblemsFound
+from .push import N_TRIPLES
 from .store import PREFIXES
 
 MAX_QUERY_BYTES = 1 << 20  # a query or a form of the pages: real ones are a few kilobytes
@@ -42,8 +44,6 @@ DEADLINE_S = 60  # default time a query may take before its client gets 503
 RESTART_AFTER_ABANDONED = 2  # queries past their deadline (still running in the engine) before a restart
 MAX_RESTARTS = 5  # per minute: beyond that the engine is failing for a reason a restart will not fix
 SUPERVISE_EVERY_S = 0.5
-SPARQL_JSON = "application/sparql-results+json"
-N_TRIPLES = "application/n-triples"
 _WRITE_METHODS = {"PUT", "POST", "DELETE", "PATCH"}
 # The engine's query page, with YASQE's class and property completers off (they ask LOV) and its
 # prefix completer reading the project's prefixes from this server, not prefix.cc: an offline

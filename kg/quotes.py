@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-", "‑": "-", "\u00a0": " "})
 
 
 def occurrences(text: str, quote: str) -> list[int]:
@@ -30,19 +30,20 @@ def locate(text: str, quote: str, occurrence: int = 1) -> tuple[int, int] | None
     return start, start + len(quote)
 
 
-def _fold(s: str) -> str:
+def fold(s: str) -> str:
+    """Text as compared loosely: typographic quotes and dashes, runs of spaces and case folded."""
     return re.sub(r"\s+", " ", s.translate(_FOLD)).casefold()
 
 
 def near_miss(text: str, quote: str) -> str | None:
     """The article's own wording of a quote that differs only in punctuation, spacing or case."""
-    folded_quote = _fold(quote)
+    folded_quote = fold(quote)
     if not folded_quote.strip():
         return None
     # map each position of the folded text back to the original to cut the exact span out
     pieces, index = [], []
     for i, ch in enumerate(text):
-        f = _fold(ch) if not ch.isspace() else " "
+        f = fold(ch) if not ch.isspace() else " "
         if f == " " and pieces and pieces[-1] == " ":
             continue
         pieces.append(f)

@@ -88,11 +88,11 @@ def read_text(path: Path) -> str:
 
 # characters no facts file holds (tab, newline and carriage return are allowed); an article may
 # hold any but NUL, since it is kept exactly as received
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _refuse_control(text: str, shown: str, chars: str | None = None) -> None:
-    found = (re.search(re.escape(chars), text) if chars else _CONTROL.search(text))
+    found = (re.search(re.escape(chars), text) if chars else CONTROL.search(text))
     if found:
         line = text.count("\n", 0, found.start()) + 1
         raise ProblemsFound([Problem(shown, line, f"control character U+{ord(found[0]):04X} in the text: delete it")])

@@ -228,12 +228,18 @@ def test_rebuild_while_serving_keeps_queries_answering(tmp_path):
 
 # --- the pages in a real browser ---------------------------------------------------------------
 
-def test_the_endpoint_query_page_asks_no_other_host(service, browser):
-    """YASGUI's prefix completer fetched prefix.cc (and its class completer LOV): an error offline."""
+def watched_page(browser):
+    """A new page with the URLs it requests and the errors its console shows."""
     page = browser.new_page()
     requests, errors = [], []
     page.on("request", lambda request: requests.append(request.url))
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    return page, requests, errors
+
+
+def test_the_endpoint_query_page_asks_no_other_host(service, browser):
+    """YASGUI's prefix completer fetched prefix.cc (and its class completer LOV): an error offline."""
+    page, requests, errors = watched_page(browser)
     page.goto(service.base + "/")
     page.wait_for_selector(".yasqe", timeout=15_000)
     page.locator(".CodeMirror").first.click()
@@ -247,10 +253,7 @@ def test_the_endpoint_query_page_asks_no_other_host(service, browser):
 
 
 def test_queries_page_runs_a_query_offline_and_shows_a_table(service, browser):
-    page = browser.new_page()
-    requests, errors = [], []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page, requests, errors = watched_page(browser)
     page.goto(service.pages + "queries")
     section = page.locator("section#pipelines")
     section.locator("button").click()
