@@ -48,6 +48,12 @@ CLASS_STYLES = {
     "Pipeline": ("#2ca02c", "diamond"),
     "Road": ("#8c564b", "square"),
     "Facility": ("#7f7f7f", "square"),
+    "Railway": ("#393b79", "diamond"),
+    "Deposit": ("#637939", "triangle"),
+    "Agreement": ("#8c6d31", "square"),
+    "Financing": ("#e7ba52", "star"),
+    "Acquisition": ("#ad494a", "hexagon"),
+    "BorderCrossing": ("#d6616b", "triangleDown"),
 }
 OTHER_STYLE = ("#c7c7c7", "dot")
 
