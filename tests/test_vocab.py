@@ -32,3 +32,20 @@ def test_the_ontology_has_no_blank_nodes(repo):
 
     g = Graph().parse(repo / "ontology" / "kc.ttl")
     assert not [t for t in g if any(isinstance(x, BNode) for x in t)]
+
+
+@pytest.mark.parametrize("prop, values", [
+    ("https://schema.org/unitText", "UNITS"),
+    ("https://schema.org/currency", "CURRENCIES"),
+    ("https://w3id.org/kzcn/ontology#sourceKind", "SOURCE_KINDS"),
+])
+def test_the_shapes_allow_exactly_the_loaders_lists(repo, prop, values):
+    """shapes.ttl repeats three lists of kg.facts as sh:in (SHACL cannot import them): they must agree."""
+    from kg import facts
+
+    shapes = Graph().parse(repo / "ontology" / "shapes.ttl", format="turtle")
+    rows = shapes.query(f"""
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?v WHERE {{ ?p sh:path <{prop}> ; sh:in/rdf:rest*/rdf:first ?v }}""")
+    assert [str(r[0]) for r in rows] and sorted(str(r[0]) for r in rows) == sorted(getattr(facts, values))
