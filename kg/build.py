@@ -327,7 +327,7 @@ def _changed_graphs(old: dict, manifest: dict) -> set[str]:
     return {g for g in set(manifest) | set(old) if manifest.get(g) != old.get(g)}
 
 
-def _mostly_changed(changed: set[str], old: dict, manifest: dict, prepared: Prepared | None = None) -> bool:
+def _mostly_changed(changed: set[str], old: dict, manifest: dict, prepared: Prepared) -> bool:
     """Whether most of the build differs from the previous one, by graphs or by size.
 
     New code or ontology changes every entry's key; replacing the graphs one by one and checking
@@ -337,8 +337,6 @@ def _mostly_changed(changed: set[str], old: dict, manifest: dict, prepared: Prep
     the whole store afresh."""
     if len(changed) > max(len(manifest), len(old)) // 4:
         return True
-    if prepared is None:
-        return False
     sizes = {g: entry.size() for g, entry in prepared.graphs.items()}
     return sum(sizes.get(g, 0) for g in changed) > sum(sizes.values()) // 4
 

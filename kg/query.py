@@ -31,6 +31,7 @@ from . import sparqlguard
 from .library import Param, Query, QueryError, code_positions, code_stretches, top_level_groups, words
 from .problems import Problem, ProblemsFound
 from .store import PREFIXES
+from .vocab import KC
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # what names a thing for people: entities and quantities have labels, articles and sources titles
@@ -77,7 +78,7 @@ def bindings(query: Query, given: dict[str, str], lang: str | None = None) -> di
     terms = {}
     for param in declared:
         if param.name in given:
-            value = given[param.name].strip()  # " CNPC" typed in a shell means CNPC
+            value = given[param.name]
         elif param.name == "lang" and lang:
             value = lang
         elif param.default is not None:
@@ -93,6 +94,7 @@ _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 def term(param: Param, value: str) -> Term:
     """The RDF term for a parameter value, checked against the parameter's type."""
+    value = value.strip()  # " CNPC" typed in a shell means CNPC, whatever the type
     try:
         if param.type == "iri":
             if param.base and not _ABSOLUTE_IRI.match(value):
@@ -219,7 +221,7 @@ def run(query: Query, runner: Runner, given: dict[str, str] | None = None, lang:
         allow_services: tuple[str, ...] = ()) -> Result:
     """Prepare `query` with its parameters and run it."""
     result = runner(prepare(query, given, lang, allow_services), query.form)
-    if result.rows and _selects_all(query.text):
+    if result.variables and _selects_all(query.text):  # the header too, when there are no rows
         _in_query_order(result, query.text)
     return result
 
@@ -253,7 +255,7 @@ def unmatched_labels(query: Query, runner: Runner, given: dict[str, str]) -> lis
         if param.type != "label" or param.name not in given:
             continue
         value = given[param.name].strip()
-        entity = "?e a <https://w3id.org/kzcn/ontology#Entity>"
+        entity = f"?e a <{KC.Entity}>"
         found = runner(f"ASK {{ {entity} ; {LABELS} ?l FILTER (LCASE(STR(?l)) = LCASE({ox.Literal(value)})) }}", "ASK")
         if found.boolean:
             continue

@@ -120,6 +120,8 @@ def test_select_star_keeps_the_query_variable_order(kg):
     assert data["head"]["vars"] == ["s", "o", "type"]
     csv_out = kg("query", "--sparql", "SELECT * WHERE { ?z kc:ownedBy ?a } LIMIT 1", "--format", "csv").output
     assert csv_out.splitlines()[0] == "z,a"
+    empty = kg("query", "--sparql", "SELECT * WHERE { ?z kc:ownedBy ?a FILTER (false) }", "--format", "csv").output
+    assert empty.splitlines() == ["z,a"]  # the header keeps the order with no rows too
 
 
 @pytest.fixture(scope="module")
