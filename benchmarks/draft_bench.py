@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from kg.draft import draft_text, known_index
+from kg.draft.draft import draft_text, known_index
 from kg.ontology import Ontology
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ the guarded front end and on the bare engine behind it, in the same run.
 
 Builds the graph into a temporary folder, serves it on a free loopback port exactly as `kg serve`
 does, and drives it with wrk (Debian package `wrk`: C, so the client does not steal the CPU the
-server is measured on) for a bounded time per run: first through the front end (`kg.front`), then
+server is measured on) for a bounded time per run: first through the front end (`kg.serve.front`), then
 straight at the engine's private port (the same Oxigraph process and store), so `ratio` is what
 the guard costs. Every request must succeed: any non-2xx answer, socket error or timeout fails
 the run. `cheap` is `SELECT ?s WHERE { ?s ?p ?o } LIMIT 1`, the query where the guard shows most.
@@ -25,11 +25,12 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
-from kg.build import Project, build
-from kg.endpoint import select
-from kg.library import Query, load_library
-from kg.query import prepare
-from kg.serve import serving
+from kg.build.pipeline import build
+from kg.project import Project
+from kg.query.endpoint import select
+from kg.query.library import Query, load_library
+from kg.query.run import prepare
+from kg.serve.server import serving
 
 REPO = Path(__file__).resolve().parent.parent
 CHEAP = Query.from_text("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", origin="cheap", name="cheap")

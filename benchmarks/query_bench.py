@@ -6,7 +6,7 @@ Build a synthetic corpus first (``benchmarks/corpus.py``, then ``kg build --seed
     python benchmarks/query_bench.py BUILD [--runs 20]              # Oxigraph p50/p95 per query
     python benchmarks/query_bench.py BUILD --rdflib [--runs 3]      # and rdflib on the same TriG
 
-Each query runs with its default parameters through `kg.query` exactly as `kg query` runs it
+Each query runs with its default parameters through `kg.query.run` exactly as `kg query` runs it
 (prepared text, embedded store, union default graph), results fully read. Prints a Markdown
 table for benchmarks/RESULTS.md.
 """
@@ -22,10 +22,10 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from kg.library import load_library
-from kg.query import prepare, store_runner
-from kg.results import render
-from kg.store import open_store
+from kg.query.library import load_library
+from kg.query.run import prepare, store_runner
+from kg.query.results import render
+from kg.build.rundir import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
-from kg.store import open_store
+from kg.build.rundir import open_store
 
 PREFIX = "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
 SHAPES = {

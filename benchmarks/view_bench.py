@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from synthetic_graph import synthetic_store  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-from kg.layout import spread  # noqa: E402
-from kg.network import entity_network  # noqa: E402
-from kg.view import write_view  # noqa: E402
+from kg.view.positions import spread  # noqa: E402
+from kg.view.network import entity_network  # noqa: E402
+from kg.view.page import write_view  # noqa: E402
 
 SIZES = (1000, 5000)
 RUNS = 3

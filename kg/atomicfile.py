@@ -10,7 +10,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from .problems import UsageError
+from kg.problems import UsageError
 
 
 @contextmanager

@@ -1,7 +1,9 @@
-"""The `kg` command: a thin layer that parses arguments, calls one library stage and prints.
+"""The `kg` command: a thin layer that parses arguments, calls one library function and prints.
 
-Exit codes: 0 success, 1 problems in the input (each printed as file:line: what to do),
-2 a usage or environment error (bad option, no build yet).
+Exit codes, decided in one place (`reports_problems`): 0 success; 1 problems in the input
+(`ProblemsFound`, each printed as file:line: what to do); 2 a usage or environment error (the
+project's `UsageError` types, an unreadable file, a server that does not answer); 70 an internal
+error (a bug: one line, the traceback with KG_DEBUG=1); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,17 +18,16 @@ from pathlib import Path
 
 import click
 
-from . import build as build_stage
-from .problems import ProblemsFound, UsageError
-from .stats import plural
-from .store import open_store
-
-
-def _default_root() -> Path:
-    cwd = Path.cwd()
-    if (cwd / "ontology" / "kc.ttl").is_file():
-        return cwd
-    return Path(__file__).resolve().parent.parent  # an editable install or a checkout
+from kg import export as exporting
+from kg.build import pipeline as build_stage
+from kg.build.rundir import open_store
+from kg.build.stats import plural
+from kg.draft import draft as drafting
+from kg.problems import ProblemsFound, UsageError
+from kg.project import Project, find_root
+from kg.query import results
+from kg.serve import DEFAULT_PORT
+from kg.vocab import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def project_options(func):
@@ -40,7 +41,7 @@ def project_options(func):
                   help="Build folder (default: PROJECT/build).")
     @functools.wraps(func)
     def wrapper(root, seeds, build_dir, **kwargs):
-        project = build_stage.Project(root or _default_root(), seeds, build_dir)
+        project = Project(root or find_root(), seeds, build_dir)
         return func(project=project, **kwargs)
 
     return wrapper
@@ -52,8 +53,13 @@ def allow_service_option(func):
                         help="Let SERVICE call endpoints whose URL starts with URL_PREFIX (repeatable; off by default).")(func)
 
 
-def reports_problems(func):
-    """Turn the library's exceptions into one line per problem and an exit code, never a traceback."""
+def reports_problems(func=None, *, guards_build: bool = False):
+    """Turn the library's exceptions into one line per problem and an exit code, never a traceback.
+
+    `guards_build`: the command checks the seeds on the way to writing a build, so its problems
+    leave the previous build untouched, and it says so."""
+    if func is None:
+        return functools.partial(reports_problems, guards_build=guards_build)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -62,7 +68,7 @@ def reports_problems(func):
         except ProblemsFound as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            if func.__name__ in WRITERS:
+            if guards_build:
                 click.echo(f"{len(exc.problems)} problem(s); nothing was written, the previous build is unchanged.", err=True)
             sys.exit(1)
         except UsageError as exc:
@@ -80,10 +86,6 @@ def reports_problems(func):
     return wrapper
 
 
-# Commands that check the seeds on the way to writing a build: their problems leave it untouched.
-WRITERS = {"build", "validate"}
-
-
 @click.group()
 @click.version_option(package_name="kzcn-kg")
 def main():
@@ -94,7 +96,7 @@ def main():
 @project_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still printed.")
-@reports_problems
+@reports_problems(guards_build=True)
 def build(project, as_json, quiet):
     """Check the seeds and build the store, TriG dump and graph view; unchanged files come from the cache.
 
@@ -122,7 +124,7 @@ def _view_writer():
     take ~1 s to import, a fifth of an incremental build of a corpus too large for a full view."""
 
     def write(store, path):
-        from .view import write_view
+        from kg.view.page import write_view
 
         write_view(store, path)
 
@@ -131,7 +133,7 @@ def _view_writer():
 
 @main.command()
 @project_options
-@reports_problems
+@reports_problems(guards_build=True)
 def validate(project):
     """Run every check of `kg build` without writing anything; exit 0 only when clean.
 
@@ -143,7 +145,7 @@ def validate(project):
 
 @main.command()
 @project_options
-@click.option("--format", "fmt", type=click.Choice(__import__("kg.export", fromlist=["FORMATS"]).FORMATS),
+@click.option("--format", "fmt", type=click.Choice(exporting.FORMATS),
               default="trig", show_default=True, help="Output format; ttl and nt merge all graphs.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of standard output.")
@@ -153,14 +155,12 @@ def export(project, fmt, output):
 
     Example: kg export --format graphml -o kg.graphml
     """
-    from .export import export as write, export_to_path
-
     store = open_store(project.out)
     if output:
-        export_to_path(store, fmt, output)
+        exporting.export_to_path(store, fmt, output)
         click.echo(f"wrote {output}", err=True)
     else:
-        write(store, fmt, sys.stdout.buffer)
+        exporting.export(store, fmt, sys.stdout.buffer)
 
 
 @main.command()
@@ -172,7 +172,7 @@ def stats(project, as_json):
 
     Example: kg stats --json
     """
-    from .stats import summarize
+    from kg.build.stats import summarize
 
     summary = summarize(open_store(project.out), project.out)
     click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else "\n".join(summary.lines()))
@@ -186,9 +186,9 @@ def list_queries(project):
 
     Example: kg queries
     """
-    from .library import load_library
+    from kg.query.library import load_library
 
-    for name, q in load_library(project.root / "queries").items():
+    for name, q in load_library(project.queries_dir).items():
         params = f" [{', '.join(f'{p.name}={p.default}' for p in q.params)}]" if q.params else ""
         click.echo(f"{name:<28} {q.summary}{params}")
 
@@ -198,8 +198,8 @@ def list_queries(project):
 @click.argument("ref", required=False, metavar="NAME|FILE.rq")
 @click.option("--sparql", help="Run this SPARQL text instead of a library query or file.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter to VALUE (as an RDF term, never as text).")
-@click.option("--lang", type=click.Choice(["en", "kk", "ru", "zh"]), default=None, help="Language of labels, falling back to English.")
-@click.option("--format", "fmt", type=click.Choice(__import__("kg.results", fromlist=["FORMATS"]).FORMATS), default="table", show_default=True,
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="Language of labels, falling back to English.")
+@click.option("--format", "fmt", type=click.Choice(results.FORMATS), default="table", show_default=True,
               help="Output format (json: SPARQL 1.1 results JSON); CONSTRUCT results are Turtle.")
 @click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 endpoint instead of the built store.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=None,
@@ -211,36 +211,30 @@ def query(project, ref, sparql, params, lang, fmt, endpoint, timeout_s, allow_se
 
     Example: kg query entity --param entity=CNPC --lang zh
     """
-    from . import query as run_query, results
-    from .library import Query, QueryError, find_query
+    from kg.query import run as run_query
 
-    if bool(ref) == bool(sparql):
-        raise QueryError("give a query NAME, a FILE.rq or --sparql TEXT (see `kg queries`)")
-    if any("=" not in p for p in params):
-        raise QueryError("write parameters as --param NAME=VALUE")
-    q = Query.from_text(sparql, origin="--sparql", name="sparql") if sparql else find_query(ref, project.root / "queries")
+    q = run_query.choose(ref, sparql, project.queries_dir)
+    given = run_query.parse_params(params)
     runner = run_query.endpoint_runner(endpoint) if endpoint else run_query.store_runner(open_store(project.out))
-    given = dict(p.split("=", 1) for p in params)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (`&`)
     try:
-        result = run_query.within(timeout_s, lambda: run_query.run(q, runner, given, lang, allow_services))
+        answer = run_query.within(timeout_s, lambda: run_query.answer(
+            q, runner, given, lang=lang, names=fmt in results.FOR_PEOPLE, allow_services=allow_services))
     except run_query.QueryTimeout as exc:
         _exit_now(f"error: {exc}", 2)  # the engine's thread cannot be stopped: end the process
     except KeyboardInterrupt:
         _exit_now("interrupted", 130)
-    if result.form == "SELECT" and not result.rows:
-        for hint in run_query.unmatched_labels(q, runner, given):
-            click.echo(hint, err=True)
-    labels = run_query.labels(runner, result.iris(), lang) if fmt in results.FOR_PEOPLE or lang else None
+    for hint in answer.hints:
+        click.echo(hint, err=True)
     # cut the table to the terminal's width only when it is shown on one
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    click.echo(results.render(result, fmt, labels, width), nl=False)
+    click.echo(results.render(answer.result, fmt, answer.labels, width), nl=False)
 
 
 @main.command()
 @project_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless you mean to share).")
-@click.option("--port", default=7878, show_default=True, type=int, help="Port of the SPARQL endpoint.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port of the SPARQL endpoint.")
 @click.option("--ui-port", type=int, default=None, help="Port of the pages: index, graph view, query library (default: PORT+1).")
 @click.option("--timeout", "timeout_s", default=None, type=click.FloatRange(min=0.1),
               help="Seconds a query may run before its client gets 503 [default: 60].")
@@ -252,10 +246,10 @@ def serve(project, host, port, ui_port, timeout_s, writable, allow_services):
 
     Example: kg serve --port 7878
     """
-    from .library import load_library
-    from .serve import serve_until_stopped, serving
+    from kg.query.library import load_library
+    from kg.serve.server import serve_until_stopped, serving
 
-    queries = load_library(project.root / "queries")
+    queries = load_library(project.queries_dir)
     try:
         with serving(project.out, queries, host=host, port=port, ui_port=ui_port, timeout_s=timeout_s, writable=writable,
                      allow_services=allow_services, say=lambda line: click.echo(line, err=True)) as service:
@@ -281,9 +275,9 @@ def push(project, url, protocol, user, query_url):
 
     Example: kg push --endpoint http://127.0.0.1:7878/store --prune http://127.0.0.1:7878/query
     """
-    from .endpoint import Credentials, check_url, redact
-    from .push import prune
-    from .push import push as upload
+    from kg.query.endpoint import Credentials, check_url, redact
+    from kg.serve.push import prune
+    from kg.serve.push import push as upload
 
     check_url(url)  # before the progress bar: a bad address is one line
     store = open_store(project.out)
@@ -305,7 +299,7 @@ def _exit_now(message: str, code: int) -> None:
 
 
 def _ask_password(user: str) -> str:
-    from .endpoint import EndpointError
+    from kg.query.endpoint import EndpointError
 
     if not sys.stdin.isatty():
         raise EndpointError(f"no password for {user}: set KG_PASSWORD (it is never printed)")
@@ -315,7 +309,7 @@ def _ask_password(user: str) -> str:
 @main.command()
 @project_options
 @click.argument("article", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(drafting.FORMATS), default="yaml", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE (and the article's metadata beside it if missing) instead of standard output.")
 @click.option("--force", is_flag=True, help="Overwrite FILE even if it exists (it may be curated).")
@@ -325,34 +319,21 @@ def draft(project, article, fmt, output, force):
 
     Example: kg draft seeds/articles/ID.txt -o seeds/facts/ID.yaml
     """
-    from .atomicfile import write_text_atomic
-    from .draft import DraftError, draft_file, render, write_meta
-    from .ontology import Ontology
-
-    if output and output.exists() and not force:
-        click.echo(f"error: {output} exists and may be curated: choose another file or add --force", err=True)
-        sys.exit(1)
-    try:
-        proposal = draft_file(article, project.seeds_dir, Ontology(project.ontology_path))
-    except DraftError as exc:
-        click.echo(f"error: {article}: {exc}", err=True)
-        sys.exit(1)
     if not output:
-        click.echo(render(proposal, fmt), nl=False)
+        from kg.ontology import Ontology
+
+        proposal = drafting.draft_file(article, project.seeds_dir, Ontology(project.ontology_path))
+        click.echo(drafting.render(proposal, fmt), nl=False)
         return
-    write_text_atomic(output, render(proposal, fmt))
-    if not (meta := article.with_suffix(".yaml")).exists():
-        write_meta(proposal, meta)
-        click.echo(f"wrote {meta}: add its title, publisher and url", err=True)
-    click.echo(f"wrote {output}: {len(proposal.facts['entities'])} entities, {len(proposal.facts['statements'])} statements to review", err=True)
-
-
-# --- view (issue 4): `kg view` ------------------------------------------------------------------
+    written = drafting.write_draft(article, output, project, fmt, force)
+    if written.meta:
+        click.echo(f"wrote {written.meta}: add its title, publisher and url", err=True)
+    click.echo(f"wrote {output}: {written.entities} entities, {written.statements} statements to review", err=True)
 
 
 @main.command()
 @project_options
-@click.option("--lang", type=click.Choice(["en", "ru", "kk", "zh"]), default="en", show_default=True,
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True,
               help="Language of node labels, falling back to English.")
 @click.option("--focus", metavar="ENTITY", help="Show only this entity (id, label or alias) and its neighbourhood.")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Relations to follow from --focus.")
@@ -366,13 +347,9 @@ def view(project, lang, focus, depth, query_file, output):
 
     Example: kg view --focus CNPC --depth 2 -o cnpc.html
     """
-    from .view import write_view
+    from kg.view.page import write_view
 
     output = output or project.out / "view.html"
     sparql = query_file.read_text(encoding="utf-8") if query_file else None
-    try:
-        net = write_view(open_store(project.out), output, lang=lang, focus=focus, depth=depth, query=sparql)
-    except (LookupError, ValueError, SyntaxError) as exc:  # unknown focus, not a CONSTRUCT, bad SPARQL
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    net = write_view(open_store(project.out), output, lang=lang, focus=focus, depth=depth, query=sparql)
     click.echo(f"wrote {output}: {net.number_of_nodes()} entities, {net.number_of_edges()} relations")

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .atomicfile import open_atomic
-from .store import PREFIXES
+from kg.atomicfile import open_atomic
+from kg.vocab import PREFIXES
 
 if TYPE_CHECKING:
     import networkx as nx  # imported when GraphML is written: 0.1 s that every `kg` command paid
@@ -34,7 +34,7 @@ def export(store: ox.Store, fmt: str, out: io.BufferedIOBase) -> None:
     elif fmt == "graphml":
         import networkx as nx
 
-        from .network import entity_network
+        from kg.view.network import entity_network
         nx.write_graphml(_graphml_ready(entity_network(store)), out, encoding="utf-8")
     else:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
 
-from .vocab import KC, SCHEMA
+from kg.vocab import KC, SCHEMA
 
 # Abstract classes: they group others for queries and are never the declared type of an entity.
 ABSTRACT = {KC.Entity, KC.Agent, KC.Asset}

@@ -1,6 +1,7 @@
-"""Vocabulary terms: the kc: ontology namespace and the resource IRIs of the graph.
+"""Vocabulary: namespaces and their prefixes, the kc: ontology terms, resource IRIs, label languages.
 
-Every IRI the code writes is minted here, so a reader finds the naming scheme in one place.
+Every IRI the code writes is minted here, and every namespace, prefix and label language is
+declared here, so a reader finds the naming scheme in one place.
 `KC` is a closed namespace: a misspelt term raises at import time instead of silently producing
 a new IRI (rdflib's ``DefinedNamespace`` with ``_fail = True``); ``tests/test_vocab.py`` checks
 that it matches ``ontology/kc.ttl`` exactly.
@@ -16,17 +17,49 @@ from rdflib.namespace import DefinedNamespace
 ONTOLOGY_IRI = URIRef("https://w3id.org/kzcn/ontology")
 RESOURCE = "https://w3id.org/kzcn/resource/"
 
-SCHEMA = Namespace("https://schema.org/")
-ORG = Namespace("http://www.w3.org/ns/org#")
-GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+# The prefixes of every output (Turtle, TriG, query results, the served /prefixes.json) and the
+# ones a query may use without declaring them.
+PREFIXES = {
+    "kc": "https://w3id.org/kzcn/ontology#",
+    "res": RESOURCE,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+XSD = PREFIXES["xsd"]
+SCHEMA = Namespace(PREFIXES["schema"])
+ORG = Namespace(PREFIXES["org"])
+GEO = Namespace(PREFIXES["geo"])
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 WD = Namespace("http://www.wikidata.org/entity/")
+
+# Languages of labels: English first, the fallback wherever a label is missing in another.
+LANGUAGES = ("en", "ru", "kk", "zh")
+DEFAULT_LANGUAGE = LANGUAGES[0]
+
+
+def sparql_prefixes(*names: str) -> str:
+    """PREFIX declarations for `names` (all of `PREFIXES` when none are given), one per line.
+
+    >>> print(sparql_prefixes("kc", "rdfs"))
+    PREFIX kc: <https://w3id.org/kzcn/ontology#>
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    <BLANKLINE>
+    """
+    return "".join(f"PREFIX {n}: <{PREFIXES[n]}>\n" for n in (names or PREFIXES))
 
 
 class KC(DefinedNamespace):
     """The kc: ontology (``ontology/kc.ttl``)."""
 
-    _NS = Namespace("https://w3id.org/kzcn/ontology#")
+    _NS = Namespace(PREFIXES["kc"])
     _fail = True
 
     # classes

@@ -8,8 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import Project, build
-from kg.store import open_store
+from kg.build.pipeline import build
+from kg.project import Project
+from kg.build.rundir import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 # the frozen test project's seeds (tests/data/README.md): the suite never builds the field graph's

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.endpoint import Credentials
-from kg.engine import stop_process
+from kg.query.endpoint import Credentials
+from kg.serve.engine import stop_process
 
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.store import open_store
+from kg.build.rundir import open_store
 
 from conftest import SEEDS
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.library import load_library
-from kg.query import run, store_runner
-from kg.store import open_store
+from kg.query.library import load_library
+from kg.query.run import run, store_runner
+from kg.build.rundir import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from corpus import generate  # noqa: E402

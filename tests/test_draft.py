@@ -12,10 +12,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from kg.build import Project, validate
+from kg.build.pipeline import validate
+from kg.project import Project
 from kg.cli import main
-from kg.draft import draft_text, known_index
-from kg.mentions import fold, slug
+from kg.draft.draft import draft_text, known_index
+from kg.draft.mentions import fold, slug
 from kg.ontology import Ontology
 from kg.problems import ProblemsFound
 from conftest import SEEDS

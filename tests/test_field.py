@@ -11,11 +11,12 @@ import sys
 
 import pytest
 
-from kg.build import Project, build
-from kg.checks import name_key
-from kg.library import load_library
-from kg.query import run, store_runner
-from kg.store import open_store
+from kg.build.pipeline import build
+from kg.project import Project
+from kg.seeds.checks import name_key
+from kg.query.library import load_library
+from kg.query.run import run, store_runner
+from kg.build.rundir import open_store
 
 from conftest import REPO
 

@@ -19,9 +19,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kg.checks import check_outlines, local_problems, outline
-from kg.compile import compile_document
-from kg.facts import iter_input_files, load_document
+from kg.seeds.checks import check_outlines, local_problems, outline
+from kg.build.compile import compile_document
+from kg.seeds.facts import iter_input_files, load_document
 from kg.ontology import Ontology
 from kg.problems import ProblemsFound
 from conftest import SEEDS

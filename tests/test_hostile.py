@@ -25,12 +25,13 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
-from kg.build import Project, build
-from kg.library import load_library
-from kg.push import push
-from kg.push import prune
-from kg.serve import serving
-from kg.store import open_store
+from kg.build.pipeline import build
+from kg.project import Project
+from kg.query.library import load_library
+from kg.serve.push import push
+from kg.serve.push import prune
+from kg.serve.server import serving
+from kg.build.rundir import open_store
 
 from conftest import REPO, SEEDS
 from servers import free_port, oxigraph_server, virtuoso_server

@@ -9,10 +9,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import build as kg_build, cache, loader
-from kg.facts import iter_input_files
-from kg.build import Project, build
-from kg.store import open_store
+from kg.build import pipeline as kg_build
+from kg.build import cache
+from kg.build import loader
+from kg.seeds.facts import iter_input_files
+from kg.build.pipeline import build
+from kg.project import Project
+from kg.build.rundir import open_store
 from conftest import SEEDS
 
 FACTS = "facts/000_617ef15b8252d5c0.yaml"
@@ -147,7 +150,7 @@ def test_an_edit_within_the_clock_resolution_of_the_index_is_still_seen(repo, se
 
 
 def test_a_build_loaded_in_many_batches_has_the_same_quads(repo, seed_build, tmp_path, monkeypatch):
-    """kg.loader's batching (a scratch file per ~160 MB at scale) loses and repeats nothing: with a
+    """kg.build.loader's batching (a scratch file per ~160 MB at scale) loses and repeats nothing: with a
     batch per graph the seed build has exactly the quads of the one-batch build, and no scratch file
     is left in the run."""
     monkeypatch.setattr(loader, "LOAD_BATCH", 1)

@@ -1,7 +1,7 @@
-"""kg.ordering: library queries sorted in Python come out in exactly the engine's ORDER BY order.
+"""kg.query.ordering: library queries sorted in Python come out in exactly the engine's ORDER BY order.
 
 Each SELECT of the library runs twice on the real store: as written (Oxigraph sorts) and through
-`kg.query.store_runner` (ORDER BY removed, rows sorted by kg.ordering); the row lists must be
+`kg.query.run.store_runner` (ORDER BY removed, rows sorted by kg.query.ordering); the row lists must be
 equal, on the seed graph and on a 150-article synthetic corpus (many rows, shared values)."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import ordering
-from kg.build import Project, build
-from kg.library import load_library
-from kg.query import _result, prepare, store_runner
-from kg.store import open_store
+from kg.query import ordering
+from kg.build.pipeline import build
+from kg.project import Project
+from kg.query.library import load_library
+from kg.query.run import _result, prepare, store_runner
+from kg.build.rundir import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from corpus import generate  # noqa: E402

@@ -1,7 +1,7 @@
 """Property-based fuzzing (hypothesis) of query parameters: whatever text a user passes, it is data.
 
 The oracle is Oxigraph's own parameter binding (`substitutions=`, SEP-0007), which never goes
-through query text: every library query with a parameter, given any value through `kg.query`
+through query text: every library query with a parameter, given any value through `kg.query.run`
 (VALUES spliced as an escaped RDF term), must return exactly what the engine returns with the
 value bound natively, or refuse the value with a QueryError (an IRI parameter given a non-IRI);
 a CONSTRUCT (which Oxigraph cannot bind natively) finds nothing unless the value is a name.
@@ -20,8 +20,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kg.cli import main
-from kg.library import QueryError, load_library, words
-from kg.query import PREFIXES, prepare, run, store_runner, term
+from kg.query.library import QueryError, load_library
+from kg.query.sparqltext import words
+from kg.query.run import prepare, run, store_runner, term
+from kg.vocab import PREFIXES
 
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = load_library(REPO / "queries")

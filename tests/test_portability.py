@@ -21,9 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.library import load_library, words
-from kg.push import push
-from kg.query import Result, endpoint_runner, run, store_runner
+from kg.query.library import load_library
+from kg.query.sparqltext import words
+from kg.serve.push import push
+from kg.query.run import Result, endpoint_runner, run, store_runner
 
 from servers import oxigraph_server, virtuoso_server
 

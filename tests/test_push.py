@@ -12,8 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.endpoint import Credentials, EndpointError, select, update
-from kg.push import GRAPH_STORE, UPDATE, graph_iris, prune, push
+from kg.query.endpoint import Credentials, EndpointError, select, update
+from kg.serve.push import GRAPH_STORE, UPDATE, graph_iris, prune, push
 
 from servers import oxigraph_server, virtuoso_server
 

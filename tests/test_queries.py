@@ -18,10 +18,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, URIRef
 
-from kg.library import Param, Query, QueryError, load_library
+from kg.query.library import Param, Query, QueryError, load_library
 from kg.problems import ProblemsFound
-from kg.query import bindings, prepare, run, store_runner
-from kg.results import as_json
+from kg.query.run import bindings, prepare, run, store_runner
+from kg.query.results import as_json
 
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED = Path(__file__).resolve().parent / "expected"

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.library import load_library
-from kg.push import push
-from kg.query import run, store_runner
+from kg.query.library import load_library
+from kg.serve.push import push
+from kg.query.run import run, store_runner
 
 from servers import oxigraph_server
 from test_queries import REPO

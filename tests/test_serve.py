@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import Project, build
-from kg.library import load_library
-from kg.serve import serving
+from kg.build.pipeline import build
+from kg.project import Project
+from kg.query.library import load_library
+from kg.serve.server import serving
 
 from servers import free_port
 from conftest import SEEDS
@@ -91,7 +92,7 @@ def test_writable_updates_a_private_copy(seed_build, seed_store):
         assert status in (200, 204), body
         _, _, body = post(running.endpoint, query=COUNT)
         assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) == len(seed_store) + 1
-    from kg.store import open_store
+    from kg.build.rundir import open_store
 
     assert len(open_store(seed_build)) == len(seed_store)  # the build itself is untouched
 
@@ -273,7 +274,7 @@ def test_queries_page_runs_a_query_offline_and_shows_a_table(service, browser):
 
 
 def test_graph_view_is_served_when_the_build_has_one(tmp_path):
-    from kg.view import write_view
+    from kg.view.page import write_view
 
     build_dir = tmp_path / "build"
     build(Project(root=REPO, seeds=SEEDS, build_dir=build_dir), view=write_view)

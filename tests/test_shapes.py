@@ -1,4 +1,4 @@
-"""kg.shapes (SHACL as SPARQL on Oxigraph) reports exactly what pySHACL reports.
+"""kg.build.shapes (SHACL as SPARQL on Oxigraph) reports exactly what pySHACL reports.
 
 pySHACL is the reference implementation; the build uses the SPARQL translation because it is
 orders of magnitude faster at scale (benchmarks/RESULTS.md). Each broken graph below violates one
@@ -12,8 +12,9 @@ import pytest
 from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, BNode, Dataset, Graph, Namespace
 
-from kg.build import prepare, Project
-from kg.shapes import load_checks, run_checks
+from kg.build.pipeline import prepare
+from kg.project import Project
+from kg.build.shapes import load_checks, run_checks
 from conftest import SEEDS
 
 SH = Namespace("http://www.w3.org/ns/shacl#")

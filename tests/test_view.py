@@ -16,11 +16,12 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from kg.build import Project, build
+from kg.build.pipeline import build
+from kg.project import Project
 from kg.cli import main
-from kg.store import open_store
-from kg.network import entity_network
-from kg.view import write_view
+from kg.build.rundir import open_store
+from kg.view.network import entity_network
+from kg.view.page import write_view
 from synthetic_graph import synthetic_store
 from conftest import SEEDS
 

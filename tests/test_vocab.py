@@ -40,8 +40,8 @@ def test_the_ontology_has_no_blank_nodes(repo):
     ("https://w3id.org/kzcn/ontology#sourceKind", "SOURCE_KINDS"),
 ])
 def test_the_shapes_allow_exactly_the_loaders_lists(repo, prop, values):
-    """shapes.ttl repeats three lists of kg.facts as sh:in (SHACL cannot import them): they must agree."""
-    from kg import facts
+    """shapes.ttl repeats three lists of kg.seeds.facts as sh:in (SHACL cannot import them): they must agree."""
+    from kg.seeds import facts
 
     shapes = Graph().parse(repo / "ontology" / "shapes.ttl", format="turtle")
     rows = shapes.query(f"""

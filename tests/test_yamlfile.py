@@ -1,4 +1,4 @@
-"""kg.yamlfile builds the same values PyYAML's safe loader does, with the line of every key and item.
+"""kg.seeds.yamlfile builds the same values PyYAML's safe loader does, with the line of every key and item.
 
 The loader turns libyaml's events into values itself (one pass, refusing aliases and deep nesting
 as it goes); PyYAML's own `safe_load` and `compose` are the reference for the values and lines of
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.problems import ProblemsFound
-from kg.yamlfile import Located, LocatedList, load
+from kg.seeds.yamlfile import Located, LocatedList, load
 
 
 def plain_key(text: str) -> bool:

@@ -1,0 +1,271 @@
+"""What the view's details panel says about each entity, read from the store with SPARQL.
+
+For every entity: its labels per language, aliases, Wikidata link, coordinates, the sources
+that declare it (with the quote naming it), and its facts. A fact is one kc: triple with the
+entity as subject: a plain value, a quantity (value, unit or currency, out of, qualifier, aspect,
+as of) or a relation to another entity; it carries one claim per source graph asserting it,
+each with the source, the verbatim quote and its character span, and the statement's qualifiers
+(role, share, note, as of, assets). Everything is returned as JSON-ready dicts of plain strings:
+the page shows them as text, never as HTML.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+import pyoxigraph as ox
+
+from kg.problems import UsageError
+from kg.vocab import KC, XSD, entity_id_of, entity_iri, sparql_prefixes
+
+_PREFIXES = sparql_prefixes("kc", "rdf", "rdfs", "skos", "schema", "dcterms")
+
+_NAMES = _PREFIXES + """
+SELECT DISTINCT ?e ?p ?v WHERE {
+  VALUES ?p { rdfs:label skos:altLabel schema:sameAs schema:latitude schema:longitude }
+  ?e a kc:Entity ; ?p ?v .
+}"""
+
+# Every kc: triple about an entity, in the graph asserting it, with its reified statement; and
+# the reified rdf:type triples, which carry the quote where a source names the entity.
+_FACTS = _PREFIXES + """
+SELECT ?s ?p ?o ?g ?st WHERE {
+  {
+    GRAPH ?g {
+      ?s ?p ?o .
+      FILTER (STRSTARTS(STR(?p), STR(kc:)) && ?p != kc:routeStop)
+      OPTIONAL { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }
+    }
+  } UNION {
+    GRAPH ?g { ?st rdf:subject ?s ; rdf:predicate rdf:type ; rdf:object ?o }
+    BIND (rdf:type AS ?p)
+  }
+  FILTER EXISTS { ?s a kc:Entity }
+}"""
+
+_ANNOTATIONS = _PREFIXES + """
+SELECT ?st ?q ?v WHERE {
+  GRAPH ?g {
+    ?st a rdf:Statement ; ?q ?v .
+    VALUES ?q { kc:quote kc:charStart kc:charEnd kc:role kc:share kc:note kc:asOf kc:onAsset }
+  }
+}"""
+
+_QUANTITIES = _PREFIXES + """
+SELECT ?n ?q ?v WHERE {
+  GRAPH ?g {
+    ?n schema:value ?x ; ?q ?v .
+    VALUES ?q { schema:value schema:unitText schema:currency kc:outOf kc:aspect kc:qualifier kc:asOf }
+  }
+}"""
+
+_SOURCES = _PREFIXES + """
+SELECT ?g ?kind ?title ?date ?url ?publisher WHERE {
+  GRAPH ?g {
+    ?g a ?kind . VALUES ?kind { kc:Article kc:Source }
+    OPTIONAL { ?g schema:headline|dcterms:title ?title }
+    OPTIONAL { ?g schema:datePublished|dcterms:date ?date }
+    OPTIONAL { ?g schema:url ?url }
+    OPTIONAL { ?g schema:publisher ?publisher }
+  }
+}"""
+
+_TERM_LABELS = _PREFIXES + """
+SELECT ?t ?label WHERE {
+  ?t rdfs:label ?label . FILTER (STRSTARTS(STR(?t), STR(kc:)) && LANG(?label) = "en")
+}"""
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_SCHEMA = "https://schema.org/"
+_NUMERIC = {XSD + "decimal", XSD + "integer", XSD + "nonNegativeInteger", XSD + "positiveInteger"}
+_QUALIFIERS = {"role": "role", "share": "share (%)", "note": "note", "asOf": "as of", "onAsset": "applies to"}
+_SCALES = ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million"))
+
+
+def _query(store: ox.Store, sparql: str):
+    return store.query(sparql, use_default_graph_as_union=True)
+
+
+def _local(iri: str) -> str:
+    return iri.removeprefix(str(KC))
+
+
+def view_data(store: ox.Store, entities: set[str]) -> dict:
+    """Details of `entities` (ids) and of the sources their facts cite.
+
+    Entities that only appear as the object of a relation get their names, so the panel can
+    name them even when a focused view leaves them out.
+    """
+    details = {e: {"iri": str(entity_iri(e)), "labels": {}, "aliases": [], "sameAs": [], "facts": [], "declared": []} for e in entities}
+    terms = {_local(r["t"].value): r["label"].value for r in _query(store, _TERM_LABELS)}
+    notes, quantities = _annotations(store), _quantities(store)
+    facts: dict[tuple, dict] = {}
+    cited: set[str] = set()
+    for row in _query(store, _FACTS):
+        subject = entity_id_of(row["s"].value)
+        if subject not in details:
+            continue
+        graph = row["g"].value
+        claim = _claim(graph, notes.get(row["st"].value if row["st"] is not None else None, {}))
+        cited.add(graph)
+        if row["p"].value == _RDF_TYPE:
+            details[subject]["declared"].append(claim)
+            continue
+        fact = _fact(row["p"].value, row["o"], quantities, terms)
+        if fact is None:
+            continue
+        key = (subject, fact["p"], fact["object"] or fact["text"], fact["node"])
+        if key not in facts:
+            facts[key] = fact
+            details[subject]["facts"].append(fact)
+        facts[key]["claims"].append(claim)
+    for entity in details.values():
+        for fact in entity["facts"]:
+            del fact["node"]
+            fact["claims"].sort(key=lambda c: c["g"])
+        entity["facts"].sort(key=lambda f: (f["object"] is not None, f["p"], f["text"]))
+        entity["declared"].sort(key=lambda c: c["g"])
+    _add_names(store, details)
+    return {"entities": details, "sources": _sources(store, cited), "terms": terms}
+
+
+class UnknownEntity(UsageError, LookupError):
+    """A name that is no entity's id, label or alias, or that names several (exit 2)."""
+
+
+def find_entity(store: ox.Store, name: str, *, within: set[str]) -> str:
+    """The id of the entity of `within` whose id, label or alias is `name` (any case)."""
+    wanted = name.casefold()
+    if name in within:
+        return name
+    found = set()
+    for row in _query(store, _NAMES):
+        entity = entity_id_of(row["e"].value)
+        if entity in within and row["p"].value.endswith(("#label", "#altLabel")) and row["v"].value.casefold() == wanted:
+            found.add(entity)
+    if len(found) == 1:
+        return found.pop()
+    if found:
+        raise UnknownEntity(f"{name!r} names several entities ({', '.join(sorted(found))}): give an id")
+    raise UnknownEntity(f"no entity is called {name!r}: give an id, a label or an alias")
+
+
+def _add_names(store: ox.Store, details: dict) -> None:
+    referenced = {f["object"] for e in list(details.values()) for f in e["facts"] if f["object"]}
+    for missing in referenced - details.keys():
+        details[missing] = {"labels": {}, "aliases": []}
+    for row in _query(store, _NAMES):
+        entity = details.get(entity_id_of(row["e"].value))
+        if entity is None:
+            continue
+        p, v = row["p"].value, row["v"]
+        if p.endswith("#label"):
+            entity["labels"].setdefault(v.language or "", []).append(v.value)
+        elif p.endswith("#altLabel"):
+            entity["aliases"].append(v.value)
+        elif "sameAs" in entity and p == _SCHEMA + "sameAs":
+            entity["sameAs"].append(v.value)
+        elif "facts" in entity:  # latitude, longitude
+            entity.setdefault("coords", {})[p.removeprefix(_SCHEMA)] = v.value
+    for entity in details.values():
+        entity["aliases"] = sorted(set(entity["aliases"]))
+        entity["labels"] = {lang: sorted(set(names)) for lang, names in entity["labels"].items()}
+
+
+def _annotations(store: ox.Store) -> dict[str, dict]:
+    out: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    for row in _query(store, _ANNOTATIONS):
+        out[row["st"].value][_local(row["q"].value)].append(row["v"])
+    return out
+
+
+def _quantities(store: ox.Store) -> dict[str, dict]:
+    out: dict[str, dict] = defaultdict(dict)
+    for row in _query(store, _QUANTITIES):
+        name = row["q"].value.removeprefix(_SCHEMA)
+        out[row["n"].value][_local(name)] = row["v"].value
+    return out
+
+
+def _claim(graph: str, notes: dict) -> dict:
+    claim = {"g": graph}
+    if "quote" in notes:
+        claim["quote"] = notes["quote"][0].value
+        if "charStart" in notes and "charEnd" in notes:
+            claim["span"] = [int(notes["charStart"][0].value), int(notes["charEnd"][0].value)]
+    qualifiers = []
+    for name, label in _QUALIFIERS.items():
+        for value in notes.get(name, []):
+            asset = entity_id_of(value.value) if isinstance(value, ox.NamedNode) else None
+            qualifiers.append([label, asset or _text(value), asset])  # asset: the page links it
+    if qualifiers:
+        claim["qualifiers"] = qualifiers
+    return claim
+
+
+def _fact(predicate: str, obj, quantities: dict, terms: dict) -> dict | None:
+    """A fact without its claims, or None for an object the panel cannot describe."""
+    p = _local(predicate)
+    fact = {"p": p, "label": terms.get(p, p), "object": None, "text": "", "qualifiers": [], "node": None, "claims": []}
+    if isinstance(obj, ox.Literal):
+        fact["text"] = _text(obj)
+    elif entity_id_of(obj.value) is not None:
+        fact["object"] = entity_id_of(obj.value)
+    elif obj.value in quantities:
+        q = quantities[obj.value]
+        fact["node"] = obj.value  # each source's quantity is its own node: keep claims apart
+        fact["text"] = _quantity_text(q)
+        fact["qualifiers"] = [[label, q[key]] for key, label in (("aspect", "aspect"), ("asOf", "as of")) if key in q]
+    else:
+        return None
+    return fact
+
+
+def _quantity_text(q: dict) -> str:
+    """'over 45,000,000,000 USD (45 billion)', '748 out of 768 km', '48 %'."""
+    words = [q["qualifier"]] if "qualifier" in q else []
+    words.append(_number(q["value"]))
+    if "outOf" in q:
+        words += ["out of", _number(q["outOf"])]
+    words.append(q.get("unitText") or q.get("currency", ""))
+    text = " ".join(w for w in words if w)
+    readable = _in_words(q["value"])
+    return f"{text} ({readable})" if readable else text
+
+
+def _text(literal) -> str:
+    if isinstance(literal, ox.Literal) and literal.datatype.value in _NUMERIC:
+        return _number(literal.value)
+    return literal.value
+
+
+def _number(lexical: str) -> str:
+    try:
+        number = Decimal(lexical)
+    except InvalidOperation:
+        return lexical
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    return f"{number:,f}".rstrip("0")
+
+
+def _in_words(lexical: str) -> str | None:
+    number = Decimal(lexical)
+    for scale, word in _SCALES:
+        if number >= scale:
+            return f"{_number(str((number / scale).normalize()))} {word}"
+    return None
+
+
+def _sources(store: ox.Store, graphs: set[str]) -> dict[str, dict]:
+    out = {}
+    for row in _query(store, _SOURCES):
+        graph = row["g"].value
+        if graph not in graphs:
+            continue
+        out[graph] = {"kind": "article" if row["kind"].value.endswith("Article") else "source",
+                      **{k: row[k].value for k in ("title", "date", "url", "publisher") if row[k] is not None}}
+    for graph in graphs - out.keys():  # a graph without a description still names its source
+        out[graph] = {"kind": "source", "title": graph}
+    return out
