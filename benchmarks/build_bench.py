@@ -4,7 +4,7 @@ Each build runs as its own `python -m kg build --json` process (the real command
 view); peak memory is that process's maximum resident set size (os.wait4). The incremental build
 edits one article's facts file and rebuilds into the same build folder.
 
-    python benchmarks/build_bench.py 1000 10000 [--work /tmp/kg-bench] [--no-view]
+    python -m benchmarks.build_bench 1000 10000 [--work /tmp/kg-bench] [--no-view]
 
 Prints a Markdown table; the figures in benchmarks/RESULTS.md come from it.
 """
@@ -21,10 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import generate  # noqa: E402
-
-REPO = Path(__file__).resolve().parent.parent
+from testkit import REPO
+from testkit.corpus import generate
 
 
 def run_build(seeds: Path, out: Path) -> tuple[float, float, dict]:

@@ -1,6 +1,6 @@
 """Throughput of `kg draft`: articles drafted per second, the known-entity index built once.
 
-Usage: python benchmarks/draft_bench.py [ROUNDS]   (from the repository root)
+Usage: python -m benchmarks.draft_bench [ROUNDS]   (from the repository root)
 Drafts the seed article and the evaluation articles of tests/draft/ ROUNDS times (default 20)
 and prints articles per second; the issue asks for at least 50.
 """

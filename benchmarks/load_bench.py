@@ -8,8 +8,8 @@ straight at the engine's private port (the same Oxigraph process and store), so 
 the guard costs. Every request must succeed: any non-2xx answer, socket error or timeout fails
 the run. `cheap` is `SELECT ?s WHERE { ?s ?p ?o } LIMIT 1`, the query where the guard shows most.
 
-    python benchmarks/load_bench.py                      # cheap, people-posts and neighbourhood, 10 s each
-    python benchmarks/load_bench.py --queries entity --clients 1,16 --seconds 20
+    python -m benchmarks.load_bench                      # cheap, people-posts and neighbourhood, 10 s each
+    python -m benchmarks.load_bench --queries entity --clients 1,16 --seconds 20
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Query library timings: per-query p50/p95 on a built corpus, and the ratio to rdflib's engine.
 
-Build a synthetic corpus first (``benchmarks/corpus.py``, then ``kg build --seeds DIR
+Build a synthetic corpus first (``testkit/corpus.py``, then ``kg build --seeds DIR
 --build-dir BUILD``), then::
 
-    python benchmarks/query_bench.py BUILD [--runs 20]              # Oxigraph p50/p95 per query
-    python benchmarks/query_bench.py BUILD --rdflib [--runs 3]      # and rdflib on the same TriG
+    python -m benchmarks.query_bench BUILD [--runs 20]              # Oxigraph p50/p95 per query
+    python -m benchmarks.query_bench BUILD --rdflib [--runs 3]      # and rdflib on the same TriG
 
 Each query runs with its default parameters through `kg.query.run` exactly as `kg query` runs it
 (prepared text, embedded store, union default graph), results fully read. Prints a Markdown

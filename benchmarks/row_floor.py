@@ -1,7 +1,7 @@
 """The cost of reading rows out of the store into Python, with no other work: the floor under a
 listing query's time, whatever its shape.
 
-    python benchmarks/row_floor.py BUILD [--rows 10000 119531 229732]
+    python -m benchmarks.row_floor BUILD [--rows 10000 119531 229732]
 
 Each size is a LIMIT-ed scan of the reified statements, once as one pattern with 2 columns and
 once as three joined patterns with 4 columns, read into Python tuples as `kg query` reads them;

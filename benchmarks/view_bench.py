@@ -1,12 +1,12 @@
 """Benchmark of the graph view: time to generate the page and time until it is interactive in
-headless Chromium, for synthetic graphs of 1,000 and 5,000 entities (tests/synthetic_graph.py).
+headless Chromium, for synthetic graphs of 1,000 and 5,000 entities (testkit/synthetic_graph.py).
 
 "Interactive" is the page's own ready mark (`kgView.readyAt`, performance.now() at the first
 drawing of the laid-out network, counted from navigation start); "focus" is one search hit
 focused, highlighted and its details panel built. Each figure is the median of RUNS loads.
 Writes (or replaces) the "View" section of benchmarks/RESULTS.md.
 
-Run from the repository: python benchmarks/view_bench.py
+Run from the repository: python -m benchmarks.view_bench
 """
 
 from __future__ import annotations
@@ -15,22 +15,17 @@ import datetime as dt
 import platform
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from synthetic_graph import synthetic_store  # noqa: E402
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-
-from kg.view.positions import spread  # noqa: E402
-from kg.view.network import entity_network  # noqa: E402
-from kg.view.page import write_view  # noqa: E402
+from kg.view.network import entity_network
+from kg.view.page import write_view
+from kg.view.positions import spread
+from testkit import CHROMIUM, CHROMIUM_ARGS, REPO as ROOT
+from testkit.synthetic_graph import synthetic_store
 
 SIZES = (1000, 5000)
 RUNS = 3
@@ -70,7 +65,7 @@ def machine() -> list[str]:
 
 
 def section(rows: list[dict]) -> str:
-    lines = [TITLE, "", "`python benchmarks/view_bench.py` (synthetic graphs, ~2 relations per entity; "
+    lines = [TITLE, "", "`python -m benchmarks.view_bench` (synthetic graphs, ~2 relations per entity; "
              f"median of {RUNS} page loads). Target: interactive in ≤ 3 s at 5,000 nodes.", "", *machine(), "",
              "| entities | page (MB) | generate (s) | of which layout (s) | interactive in Chromium (s) | search → focus (s) |",
              "| ---: | ---: | ---: | ---: | ---: | ---: |"]

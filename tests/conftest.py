@@ -11,14 +11,24 @@ import pytest
 from kg.build.pipeline import build
 from kg.project import Project
 from kg.build.rundir import open_store
+from testkit import CHROMIUM, CHROMIUM_ARGS, REPO, SEEDS
 
-REPO = Path(__file__).resolve().parent.parent
-# the frozen test project's seeds (tests/data/README.md): the suite never builds the field graph's
-SEEDS = REPO / "tests" / "data" / "seeds"
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium: Playwright never downloads a browser here
-# without the background-networking flags Chromium tries Google's hosts, refused on this network
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+# fixtures that start a real server: a test that uses one is marked `server`
+SERVER_FIXTURES = {"service", "served", "oxigraph", "virtuoso"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by what it drives, from the fixtures it uses (directly or not), so that
+    `pytest -m "not browser and not server"` is the quick loop; tests that start a server in
+    their own body carry the mark themselves."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "browser" in used:
+            item.add_marker(pytest.mark.browser)
+        if used & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 
 from kg.build.rundir import open_store
 
-from conftest import SEEDS
+from testkit import SEEDS
 
 FACTS = "facts/000_617ef15b8252d5c0.yaml"
 

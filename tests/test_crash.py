@@ -16,8 +16,9 @@ from kg.query.library import load_library
 from kg.query.run import run, store_runner
 from kg.build.rundir import open_store
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from corpus import generate  # noqa: E402
+from testkit.corpus import generate
+
+pytestmark = [pytest.mark.slow]
 
 
 def kg_build(seeds: Path, out: Path, repo: Path) -> subprocess.Popen:

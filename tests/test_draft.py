@@ -19,9 +19,8 @@ from kg.draft.draft import draft_text, known_index
 from kg.draft.mentions import fold, slug
 from kg.ontology import Ontology
 from kg.problems import ProblemsFound
-from conftest import SEEDS
+from testkit import REPO as ROOT, SEEDS
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = "000_617ef15b8252d5c0"
 DATA = Path(__file__).parent / "draft"
 EVALUATED = {"Organization", "Person", "Place", "Pipeline", "Road", "Facility"}

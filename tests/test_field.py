@@ -18,7 +18,7 @@ from kg.query.library import load_library
 from kg.query.run import run, store_runner
 from kg.build.rundir import open_store
 
-from conftest import REPO
+from testkit import REPO
 
 # Places on a route that no stored page gives coordinates for (searched for in Russian, English,
 # Chinese and German; see docs/sources.md). A new route stop must come with its coordinates.

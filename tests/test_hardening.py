@@ -24,9 +24,8 @@ from kg.build.compile import compile_document
 from kg.seeds.facts import iter_input_files, load_document
 from kg.ontology import Ontology
 from kg.problems import ProblemsFound
-from conftest import SEEDS
+from testkit import REPO, SEEDS
 
-REPO = Path(__file__).resolve().parent.parent
 ONTO = Ontology(REPO / "ontology" / "kc.ttl")
 ARTICLE = "000_617ef15b8252d5c0"
 # what the rest of the seeds declare, so a fuzzed file is checked against a real registry

@@ -33,8 +33,8 @@ from kg.serve.push import prune
 from kg.serve.server import serving
 from kg.build.rundir import open_store
 
-from conftest import REPO, SEEDS
-from servers import free_port, oxigraph_server, virtuoso_server
+from testkit import REPO, SEEDS
+from testkit.servers import free_port, oxigraph_server, virtuoso_server
 
 DEEP = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
 FACTS = "facts/000_617ef15b8252d5c0.yaml"
@@ -152,6 +152,7 @@ def fake_query_endpoint(graph_names: list[str]):
     return stub_server("application/sparql-results+json", json.dumps(answer).encode())
 
 
+@pytest.mark.server
 def test_prune_never_splices_a_hostile_graph_name_into_an_update(seed_store, tmp_path):
     other = "https://other-dataset.example/g"
     hostile = (f"https://w3id.org/kzcn/x> ; DROP SILENT GRAPH <{other}> ; "
@@ -207,6 +208,7 @@ def test_service_is_off_at_the_endpoint_and_in_kg_query(served, seed_build):
 
 # --- 5. pushes to Virtuoso: large graphs by SPARQL Update -----------------------------------------
 
+@pytest.mark.server
 def test_a_graph_over_5000_triples_pushes_to_virtuoso_by_update(tmp_path):
     store = ox.Store()
     graph = ox.NamedNode("https://w3id.org/kzcn/resource/source/BIG")
@@ -294,6 +296,7 @@ def test_kg_query_stops_on_ctrl_c(seed_build):
 
 # --- 10. a writable server took writes from other websites -----------------------------------------------
 
+@pytest.mark.server
 def test_a_writable_server_refuses_writes_from_other_origins(seed_build, seed_store):
     with serving(seed_build, port=free_port(), ui_port=free_port(), writable=True, say=lambda _: None) as running:
         update = running.base + "/update"
@@ -309,6 +312,7 @@ def test_a_writable_server_refuses_writes_from_other_origins(seed_build, seed_st
 
 # --- 11. the pages: malformed requests, broken connections, large bodies -----------------------------------
 
+@pytest.mark.server
 def test_the_pages_answer_malformed_requests_without_tracebacks(seed_build):
     ui_port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--build-dir", str(seed_build), "--port", str(free_port()),
@@ -408,6 +412,7 @@ def test_bad_ports_and_urls_are_one_line(args, expected, seed_build):
     assert result.returncode == 2 and expected in one_line(result)
 
 
+@pytest.mark.server
 def test_the_same_port_twice_is_one_line(seed_build):
     port = str(free_port())
     result = kg("serve", "--build-dir", str(seed_build), "--port", port, "--ui-port", port, timeout=30)

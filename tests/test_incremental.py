@@ -16,7 +16,7 @@ from kg.seeds.facts import iter_input_files
 from kg.build.pipeline import build
 from kg.project import Project
 from kg.build.rundir import open_store
-from conftest import SEEDS
+from testkit import SEEDS
 
 FACTS = "facts/000_617ef15b8252d5c0.yaml"
 

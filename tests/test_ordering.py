@@ -6,8 +6,6 @@ equal, on the seed graph and on a 150-article synthetic corpus (many rows, share
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -19,8 +17,9 @@ from kg.query.library import load_library
 from kg.query.run import _result, prepare, store_runner
 from kg.build.rundir import open_store
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from corpus import generate  # noqa: E402
+from testkit.corpus import generate
+
+pytestmark = [pytest.mark.slow]
 
 E = "http://example.org/"
 

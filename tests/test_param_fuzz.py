@@ -12,7 +12,6 @@ traceback.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -24,8 +23,8 @@ from kg.query.library import QueryError, load_library
 from kg.query.sparqltext import words
 from kg.query.run import prepare, run, store_runner, term
 from kg.vocab import PREFIXES
+from testkit import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 LIBRARY = load_library(REPO / "queries")
 PARAMETRISED = sorted((name, param) for name, query in LIBRARY.items() for param in query.params)
 
@@ -88,7 +87,8 @@ def test_any_value_is_bound_as_data(name, param, value, seed_store):
         return
     got = rows(run(query, store_runner(seed_store), {param.name: value}))
     if query.form != "SELECT":  # Oxigraph substitutes projected variables only: a weaker oracle
-        assert not got or value.lower() in names(seed_store)
+        # a value is trimmed before it becomes a term (kg.query.run.term): "\nCNPC" names CNPC
+        assert not got or value.strip().lower() in names(seed_store)
         return
     others = {p.name: term(p, p.default) for p in query.params if p.name != param.name}
     assert got == natively(seed_store, query, {param.name: bound, **others})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -26,9 +25,12 @@ from kg.query.sparqltext import words
 from kg.serve.push import push
 from kg.query.run import Result, endpoint_runner, run, store_runner
 
-from servers import oxigraph_server, virtuoso_server
+from testkit.servers import oxigraph_server, virtuoso_server
+from testkit import REPO
 
-QUERIES = load_library(Path(__file__).resolve().parent.parent / "queries")
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+QUERIES = load_library(REPO / "queries")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 GEOMETRY = {"http://www.opengis.net/ont/geosparql#wktLiteral", "http://www.openlinksw.com/schemas/virtrdf#Geometry"}
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -15,9 +14,11 @@ import pytest
 from kg.query.endpoint import Credentials, EndpointError, select, update
 from kg.serve.push import GRAPH_STORE, UPDATE, graph_iris, prune, push
 
-from servers import oxigraph_server, virtuoso_server
+from testkit.servers import oxigraph_server, virtuoso_server
+from testkit import REPO
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.server]
+
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,8 @@ from kg.query.library import Param, Query, QueryError, load_library
 from kg.problems import ProblemsFound
 from kg.query.run import bindings, prepare, run, store_runner
 from kg.query.results import as_json
+from testkit import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 EXPECTED = Path(__file__).resolve().parent / "expected"
 LIBRARY = load_library(REPO / "queries")
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -20,8 +20,8 @@ from kg.query.library import load_library
 from kg.serve.push import push
 from kg.query.run import run, store_runner
 
-from servers import oxigraph_server
-from test_queries import REPO
+from testkit.servers import oxigraph_server
+from testkit import REPO
 
 
 @pytest.fixture(scope="module")
@@ -211,6 +211,7 @@ def test_no_build_is_an_environment_error(tmp_path):
     assert result.exit_code == 2 and "kg build" in result.output
 
 
+@pytest.mark.server
 def test_endpoint_gives_what_the_store_gives(kg, seed_store, tmp_path):
     with oxigraph_server(tmp_path) as server:
         push(seed_store, server.graph_store)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import SEEDS
+from testkit import SEEDS
 
 PREFIXES = """
 PREFIX kc: <https://w3id.org/kzcn/ontology#>

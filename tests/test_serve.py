@@ -24,10 +24,11 @@ from kg.project import Project
 from kg.query.library import load_library
 from kg.serve.server import serving
 
-from servers import free_port
-from conftest import SEEDS
+from testkit.servers import free_port
+from testkit import REPO, SEEDS
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.server]
+
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 ORGS = "SELECT ?o WHERE { ?o a <https://w3id.org/kzcn/ontology#Organization> } ORDER BY ?o"
 

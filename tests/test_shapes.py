@@ -15,7 +15,7 @@ from rdflib import RDF, BNode, Dataset, Graph, Namespace
 from kg.build.pipeline import prepare
 from kg.project import Project
 from kg.build.shapes import load_checks, run_checks
-from conftest import SEEDS
+from testkit import SEEDS
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 R = "https://w3id.org/kzcn/resource/"

@@ -22,8 +22,8 @@ from kg.cli import main
 from kg.build.rundir import open_store
 from kg.view.network import entity_network
 from kg.view.page import write_view
-from synthetic_graph import synthetic_store
-from conftest import SEEDS
+from testkit.synthetic_graph import synthetic_store
+from testkit import SEEDS
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LOCAL_SCHEMES = {"file", "about", "data"}

@@ -15,7 +15,7 @@ plant capacity). People, companies, projects and assets come from pools that gro
 entity is named by many articles, as in real news; the same generator with the same seed gives
 the same corpus. Command line::
 
-    python benchmarks/corpus.py 10000 /tmp/corpus-10k [--seed 0]
+    python -m testkit.corpus 10000 /tmp/corpus-10k [--seed 0]
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-# the frozen test project (tests/data/README.md): the corpus is the same whatever the graph holds
-SEEDS = REPO / "tests" / "data" / "seeds"
+from testkit import SEEDS  # the frozen test project: the corpus is the same whatever the graph holds
+
 CITIES = ["astana", "almaty", "shymkent", "aktau", "atyrau", "karagandy", "taldykorgan", "oskemen"]
 CITY_NAMES = {"almaty": "Almaty"}  # the others are declared in seeds/reference with their labels
 WORDS = ["Silk Road", "Steppe", "Caspian", "Altai", "Tengri", "Great Wall", "Jade", "Ural", "Irtysh", "Tian Shan"]

@@ -6,13 +6,14 @@ Nothing here is real data: sources are `res:source/SYN-k`, entities `res:syn-N`.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
 
+from testkit import REPO
+
 KC = "https://w3id.org/kzcn/ontology#"
-ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "kc.ttl"
+ONTOLOGY = REPO / "ontology" / "kc.ttl"
 RES = "https://w3id.org/kzcn/resource/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
