@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.network import entity_network
-from kg.view import write_view
+from kg.view.network import entity_network
+from kg.view.page import write_view
 from synthetic_graph import synthetic_store
 from test_view import PAYLOAD, Opened, page_network
 
