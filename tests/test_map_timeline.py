@@ -233,6 +233,21 @@ def test_items_are_grouped_by_sector(opened, synthetic):
     assert sorted(view.js("kgView.timeline.vis.groupsData.getIds()")) == sorted(set(groups.values()))
 
 
+def test_many_events_are_clustered_and_a_cluster_opens_on_its_events(opened, tmp_path):
+    path = tmp_path / "many.html"
+    write_view(synthetic_store(1000, space_time=True), path)
+    view = opened(path, "clusters", "#timeline")
+    events = view.js("kgView.timeline.events.length")
+    counts = view.js("[...document.querySelectorAll('#timeline .cluster')].map(c => parseInt(c.textContent, 10))")
+    single = view.js("document.querySelectorAll('#timeline .kg-event .event').length")
+    assert events > 300 and counts and sum(counts) + single == events
+    before = view.js("(w => w.end - w.start)(kgView.timeline.window())")
+    view.page.locator("#timeline .vis-item", has=view.page.locator(".cluster")).first.click()
+    view.screenshot("-cluster-opened")
+    assert view.js("(w => w.end - w.start)(kgView.timeline.window())") < before / 2
+    assert view.js("document.querySelectorAll('#timeline .kg-event .event').length") > 0
+
+
 # --- the date range ------------------------------------------------------------------------------------
 
 

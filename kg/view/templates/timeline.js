@@ -42,7 +42,8 @@
     const sectors = [...new Set(EVENTS.map((e) => e.sector))].sort((a, b) => (a === "other") - (b === "other") || a.localeCompare(b));
     const groups = sectors.map((s) => ({ id: s, content: s }));
     timeline = new vis.Timeline(container, shown().map(item), groups, {
-      template: (it, element) => (it && byId[it.id] ? content(byId[it.id]) : ""),
+      template: (it) => (it && it.isCluster ? h("span", { className: "cluster" }, `${(it.uiItems || []).length} events`)
+        : it && byId[it.id] ? content(byId[it.id]) : ""),
       groupTemplate: (group) => (group ? h("span", {}, String(group.id)) : ""),
       stack: true, selectable: true, multiselect: false, showTooltips: false, zoomKey: "ctrlKey",
       cluster: EVENTS.length > CLUSTER_ABOVE ? { maxItems: 1, titleTemplate: "{count} events: zoom in", showStipes: false } : false,
@@ -51,8 +52,21 @@
     timeline.fit({ animation: false });
     timeline.on("click", (props) => {
       if (props.item && byId[props.item]) kg.select(byId[props.item].entity);
+      else if (props.isCluster) {
+        // the click names the cluster but not its items (8.5.4): read them from the item set
+        const cluster = (timeline.itemSet.clusters || []).find((c) => c.id === props.item);
+        zoomTo(((cluster && cluster.data.uiItems) || []).map((i) => byId[i.id]).filter(Boolean));
+      }
     });
     kg.markReady("timeline");
+  }
+
+  // a cluster opens onto the dates of its events
+  function zoomTo(events) {
+    if (!events.length) return;
+    const start = events.reduce((m, e) => (e.start < m ? e.start : m), events[0].start);
+    const end = events.reduce((m, e) => (e.end > m ? e.end : m), events[0].end);
+    timeline.setWindow(start, end, { animation: false });
   }
 
   function refresh() {
