@@ -73,6 +73,40 @@ def ready(view: Opened, name: str) -> None:
     view.page.wait_for_function("v => kgView.views[v].ready", arg=name)
 
 
+# Markers are shapes on the map's canvas: a test finds one where a user would, on screen, after
+# centring the map on it close enough that its neighbours stand apart.
+ON_SCREEN = """id => {
+  const map = kgView.map.leaflet, marker = kgView.map.markers[id];
+  map.setView(marker.getLatLng(), 10, { animate: false });
+  const p = map.latLngToContainerPoint(marker.getLatLng()), box = document.getElementById("map").getBoundingClientRect();
+  return [box.left + p.x, box.top + p.y];
+}"""
+# the colour painted on the markers' canvas at a point of the screen, as #rrggbb
+PAINTED = """([x, y]) => {
+  const canvas = document.querySelector(".leaflet-kgShapes-pane canvas"), box = canvas.getBoundingClientRect();
+  const scale = canvas.width / box.width;
+  const [r, g, b, a] = canvas.getContext("2d").getImageData((x - box.left) * scale, (y - box.top) * scale, 1, 1).data;
+  return a === 255 ? "#" + [r, g, b].map((c) => c.toString(16).padStart(2, "0")).join("") : null;
+}"""
+# the middle of a line's first stretch on screen, between two stops (where no marker stands)
+ON_LINE = """id => {
+  const map = kgView.map.leaflet, line = kgView.map.lines[id], [a, b] = line.getLatLngs();
+  map.fitBounds(line.getBounds(), { animate: false, padding: [60, 60] });
+  const p = map.latLngToContainerPoint(a).add(map.latLngToContainerPoint(b)).divideBy(2);
+  const box = document.getElementById("map").getBoundingClientRect();
+  return [box.left + p.x, box.top + p.y];
+}"""
+DRAWN_MARKERS = "Object.keys(kgView.map.markers).filter(id => kgView.map.leaflet.hasLayer(kgView.map.markers[id]))"
+
+
+def marker_on_screen(view: Opened, entity: str) -> tuple[float, float]:
+    """Where the marker of `entity` is on screen, checked to be painted there in its class colour."""
+    x, y = view.js(ON_SCREEN, entity)
+    colour = view.js("id => kgView.CLASSES[kgView.classOf[id]].color", entity)
+    assert view.js(PAINTED, [x, y]) == colour, f"{entity} is not painted at its place"
+    return x, y
+
+
 # --- views and hash navigation -------------------------------------------------------------------
 
 
@@ -92,7 +126,7 @@ def test_tabs_and_hash_changes_switch_views(opened, seed_page):
     view.page.wait_for_function("document.body.dataset.view === 'timeline'")
     view.js("location.hash = '#map'")
     view.page.wait_for_function("document.body.dataset.view === 'map'")
-    assert view.page.locator("#map").is_visible() and view.page.locator("#map .leaflet-marker-icon").first.is_visible()
+    assert view.page.locator("#map").is_visible() and view.page.locator("#map .leaflet-kgShapes-pane canvas").is_visible()
     assert not view.page.locator("#timeline .vis-item").first.is_visible()
 
 
@@ -112,8 +146,13 @@ def test_markers_are_the_entities_with_coordinates(opened, seed_page, seed_store
     expected = {local(r["e"].value) for r in rows(seed_store, "SELECT DISTINCT ?e WHERE { ?e a kc:Entity ; schema:latitude ?lat }")}
     view = opened(seed_page, "explorer", "#map")
     ready(view, "map")
-    drawn = view.js("[...document.querySelectorAll('#map .leaflet-marker-icon')].map(m => m.dataset.entity)")
+    drawn = view.js(DRAWN_MARKERS)
     assert len(drawn) == len(set(drawn)) and set(drawn) == expected and expected
+    for entity in drawn:  # each is painted where it stands (unless another stands on the same spot)
+        x, y = view.js(ON_SCREEN, entity)
+        shared = sum(view.js("([a, b]) => kgView.map.markers[a].getLatLng().equals(kgView.map.markers[b].getLatLng())", [entity, o]) for o in drawn) > 1
+        colour = view.js("id => kgView.CLASSES[kgView.classOf[id]].color", entity)
+        assert shared or view.js(PAINTED, [x, y]) == colour, entity
 
 
 def test_one_line_per_routed_asset_through_its_stops_in_order(opened, synthetic):
@@ -127,8 +166,8 @@ def test_one_line_per_routed_asset_through_its_stops_in_order(opened, synthetic)
     ready(view, "map")
     drawn = view.js("Object.fromEntries(Object.entries(kgView.map.lines).map(([id, l]) => [id, l.getLatLngs().map(p => [p.lat, p.lng])]))")
     assert drawn == expected and len(expected) > 10
-    paths = view.js("[...document.querySelectorAll('#map path.kg-route')].map(p => p.getAttribute('data-entity'))")
-    assert sorted(paths) == sorted(expected)
+    shown = view.js("Object.keys(kgView.map.lines).filter(id => kgView.map.leaflet.hasLayer(kgView.map.lines[id]))")
+    assert sorted(shown) == sorted(expected)
 
 
 def test_seed_routes_are_drawn_where_their_stops_have_coordinates(opened, seed_page, seed_store):
@@ -143,7 +182,7 @@ def test_seed_routes_are_drawn_where_their_stops_have_coordinates(opened, seed_p
 def test_clicking_a_marker_shows_its_facts_and_selects_it_everywhere(opened, seed_page):
     view = opened(seed_page, "explorer", "#map")
     ready(view, "map")
-    view.page.click("#map .leaflet-marker-icon[data-entity='dostyk']")
+    view.page.mouse.click(*marker_on_screen(view, "dostyk"))
     text = view.details()
     view.screenshot("-map-dostyk")
     assert view.page.inner_text("#details h2") == "Dostyk"
@@ -154,8 +193,7 @@ def test_clicking_a_marker_shows_its_facts_and_selects_it_everywhere(opened, see
 def test_clicking_a_line_shows_the_route_and_its_sources(opened, seed_page):
     view = opened(seed_page, "explorer", "#map")
     ready(view, "map")
-    view.js("kgView.map.leaflet.fitBounds(kgView.map.lines['karagandy-balkhash'].getBounds())")
-    view.page.click("#map path.kg-route[data-entity='karagandy-balkhash']")
+    view.page.mouse.click(*view.js(ON_LINE, "karagandy-balkhash"))
     text = view.details()
     assert view.page.inner_text("#details h2") == "Karagandy-Balkhash highway"
     assert "passes through" in text and "“" in text  # its relations, with their quotes
@@ -165,7 +203,7 @@ def test_hovering_shows_the_name_in_the_chosen_language(opened, seed_page):
     view = opened(seed_page, "explorer", "#map")
     ready(view, "map")
     view.page.select_option("#lang", "ru")
-    view.page.hover("#map .leaflet-marker-icon[data-entity='shymkent']")
+    view.page.mouse.move(*marker_on_screen(view, "shymkent"))
     assert view.page.inner_text(".leaflet-tooltip") == "Шымкент"
 
 
@@ -263,7 +301,7 @@ def test_a_date_range_hides_entities_outside_it_in_all_three_views(opened, seed_
     view.page.click("#period button[type=submit]")
     view.screenshot("-range-2005-2006")
     visible_nodes = set(view.js("kgView.nodes.get({filter: n => !n.hidden}).map(n => n.id)"))
-    markers = set(view.js("[...document.querySelectorAll('#map .leaflet-marker-icon')].map(m => m.dataset.entity)"))
+    markers = set(view.js(DRAWN_MARKERS))
     with_coords = set(view.js("Object.keys(kgView.map.markers)"))
     items = view.js("kgView.timeline.vis.itemsData.get().map(i => kgView.timeline.events.find(e => e.id === i.id))")
     assert visible_nodes == active and dated
@@ -324,8 +362,7 @@ def test_a_hostile_label_is_text_in_the_map_tooltip_and_the_timeline(opened, syn
     _, path = synthetic
     view = opened(path, "synthetic", "#map")
     ready(view, "map")
-    view.js("kgView.map.leaflet.setView(kgView.map.markers['syn-7'].getLatLng(), 12)")
-    view.page.hover("#map .leaflet-marker-icon[data-entity='syn-7']")
+    view.page.mouse.move(*marker_on_screen(view, "syn-7"))
     assert view.page.inner_text(".leaflet-tooltip") == PAYLOAD
     assert view.js("document.querySelectorAll('#map img, .leaflet-tooltip img').length") == 0
     view.page.click("#tab-timeline")
@@ -343,7 +380,7 @@ def test_the_legend_shows_the_shapes_drawn(opened, seed_page):
                      "[li.querySelector('label').textContent.replace(/\\d+$/, ''), li.querySelector('svg').dataset.shape]))")
     label_of = view.js("Object.fromEntries(kgView.PAGE.classes.map(c => [c.cls, c.label]))")
     drawn = view.js(DRAWN_SHAPES)
-    markers = view.js("[...document.querySelectorAll('#map .leaflet-marker-icon')].map(m => [kgView.classOf[m.dataset.entity], m.querySelector('svg').dataset.shape])")
+    markers = view.js("Object.entries(kgView.map.markers).map(([id, m]) => [kgView.classOf[id], m.options.shape])")
     assert len(set(legend.values())) > 3  # the classes really have different shapes
     for cls, shape in drawn + markers:
         assert legend[label_of[cls]] == shape, cls

@@ -45,7 +45,7 @@ VIS = Path(pyvis.__file__).with_name("templates") / "lib" / "vis-9.1.2"
 # inlined in this order: vis-timeline before vis-network, which both extend the global `vis` and
 # whose DataSet the network's script must get; the page's own scripts last
 SCRIPTS = (VENDOR / "vis-timeline" / "vis-timeline-graph2d.min.js", VIS / "vis-network.min.js",
-           TEMPLATES / "leaflet-options.js", VENDOR / "leaflet" / "leaflet.js", VENDOR / "topojson-client" / "topojson-client.min.js",
+           VENDOR / "leaflet" / "leaflet.js", VENDOR / "topojson-client" / "topojson-client.min.js",
            TEMPLATES / "view.js", TEMPLATES / "map.js", TEMPLATES / "timeline.js", TEMPLATES / "explorer.js")
 STYLES = (VIS / "vis-network.css", VENDOR / "leaflet" / "leaflet.css",
           VENDOR / "vis-timeline" / "vis-timeline-graph2d.min.css", TEMPLATES / "view.css")

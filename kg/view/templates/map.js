@@ -1,13 +1,14 @@
 /* The map tab: Natural Earth country outlines (world-atlas, cut to the field's region, through
    topojson-client) drawn by Leaflet with no tile server; a marker per entity with coordinates,
-   shaped and coloured as in the class legend (the legend's own SVG shapes); a line per routed
-   asset through its ordered stops, coloured by commodity and dashed by mode. Names reach the
-   map only as text nodes (tooltips get elements, never HTML strings); Leaflet's default marker
-   images are URLs the page's CSP forbids, so no marker uses them. */
+   shaped and coloured as in the class legend (the legend's own shape table, kgView.SHAPES); a
+   line per routed asset through its ordered stops, coloured by commodity and dashed by mode.
+   Markers and lines are drawn on one canvas, lines below: as thousands of elements the markers
+   made switching tabs take up to a second, and a canvas above SVG lines would catch their clicks. Names reach the map only as text nodes (tooltips get elements, never HTML
+   strings); Leaflet's default marker images are URLs the page's CSP forbids, so none is used. */
 (function () {
   "use strict";
   const kg = window.kgView;
-  const { PAGE, ENTITIES, CLASSES, classOf, h, shapeIcon, nameOf } = kg;
+  const { PAGE, ENTITIES, CLASSES, SHAPES, classOf, h, nameOf } = kg;
   const ATLAS = JSON.parse(document.getElementById("kg-atlas").textContent);
   // Kazakhstan and western China: always in view when the map opens, whatever the data holds
   const FIELD = [[35, 46], [56, 100]];
@@ -22,12 +23,43 @@
   function tooltip(id) {
     return () => h("span", {}, nameOf(id));
   }
-  function markerIcon(id) {
+
+  // a circle marker drawn as its class's shape; Leaflet's hit test (within the radius) still holds
+  const ShapeMarker = L.CircleMarker.extend({
+    _updatePath() { this._renderer._updateShape(this); },
+  });
+  L.Canvas.include({
+    _updateShape(layer) {
+      if (!this._drawing || layer._empty()) return;
+      const p = layer._point, r = layer._radius, ctx = this._ctx;
+      const points = SHAPES[layer.options.shape];
+      ctx.beginPath();
+      if (points) {
+        points.split(" ").forEach((pair, i) => {
+          const [x, y] = pair.split(",").map(Number);
+          ctx[i ? "lineTo" : "moveTo"](p.x + (x * r) / 7, p.y + (y * r) / 7);
+        });
+        ctx.closePath();
+      } else {
+        ctx.arc(p.x, p.y, (r * 6) / 7, 0, Math.PI * 2);
+      }
+      this._fillStroke(ctx, layer);
+      if (layer.options.ring) { // border crossings stand out
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, r + 4, 0, Math.PI * 2);
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = layer.options.ring;
+        ctx.stroke();
+      }
+    },
+  });
+  const NORMAL = { color: "#ffffff", weight: 1 };
+  const SELECTED = { color: "#111111", weight: 3 };
+  function marker(id, latLng, renderer) {
     const cls = CLASSES[classOf[id]] || { shape: "dot", color: "#c7c7c7" };
     const crossing = classOf[id] === "BorderCrossing";
-    const icon = shapeIcon(cls.shape, cls.color);
-    return L.divIcon({ html: icon, className: crossing ? "kg-marker crossing" : "kg-marker",
-      iconSize: crossing ? [26, 26] : [16, 16] });
+    return new ShapeMarker(latLng, { renderer, shape: cls.shape, radius: crossing ? 10 : 8, fillColor: cls.color,
+      fillOpacity: 1, ring: crossing ? "#d6616b" : null, ...NORMAL });
   }
 
   function build() {
@@ -40,24 +72,23 @@
     }).addTo(map);
     lineLayer.addTo(map);
     markerLayer.addTo(map);
+    map.createPane("kgShapes").style.zIndex = 450;
+    const renderer = L.canvas({ pane: "kgShapes", padding: 0.3, tolerance: 3 });
     for (const [id, route] of Object.entries(PAGE.routes || {})) {
       if (!(id in classOf)) continue;
-      const line = L.polyline(route.line, { color: route.color, weight: 4, opacity: 0.85, dashArray: route.dash || null,
-        className: "kg-route" });
+      const line = L.polyline(route.line, { renderer, color: route.color, weight: 4, opacity: 0.85, dashArray: route.dash || null });
       line.bindTooltip(tooltip(id), { sticky: true });
       line.on("click", (ev) => { L.DomEvent.stopPropagation(ev); kg.select(id); });
-      line.on("add", () => line.getElement().setAttribute("data-entity", id));
       lines[id] = line;
     }
     for (const [id, e] of Object.entries(ENTITIES)) {
       if (!e.coords || !(id in classOf)) continue;
       const lat = Number(e.coords.latitude), lon = Number(e.coords.longitude);
       if (!Number.isFinite(lat) || !Number.isFinite(lon)) continue;
-      const marker = L.marker([lat, lon], { icon: markerIcon(id), keyboard: false, riseOnHover: true });
-      marker.bindTooltip(tooltip(id), { direction: "top", offset: [0, -8] });
-      marker.on("click", (ev) => { L.DomEvent.stopPropagation(ev); kg.select(id); });
-      marker.on("add", () => { marker.getElement().dataset.entity = id; });
-      markers[id] = marker;
+      const m = marker(id, [lat, lon], renderer);
+      m.bindTooltip(tooltip(id), { direction: "top", offset: [0, -8] });
+      m.on("click", (ev) => { L.DomEvent.stopPropagation(ev); kg.select(id); });
+      markers[id] = m;
     }
     map.on("click", () => kg.hideDetails());
     legend();
@@ -77,11 +108,14 @@
   function refresh() {
     if (!map) return;
     for (const [id, m] of Object.entries(markers)) toggle(markerLayer, m, kg.isVisible(id));
-    for (const [id, l] of Object.entries(lines)) toggle(lineLayer, l, kg.isVisible(id));
+    for (const [id, l] of Object.entries(lines)) if (toggle(lineLayer, l, kg.isVisible(id))) l.bringToBack();
   }
+  // true when the item was added: the canvas draws (and hit-tests) in order of addition
   function toggle(layer, item, visible) {
-    if (visible && !layer.hasLayer(item)) layer.addLayer(item);
     if (!visible && layer.hasLayer(item)) layer.removeLayer(item);
+    if (!visible || layer.hasLayer(item)) return false;
+    layer.addLayer(item);
+    return true;
   }
 
   // the line styles in use, under the class legend
@@ -106,9 +140,11 @@
 
   let selected = null;
   function onSelect(id, bring) {
-    if (selected) selected.forEach((el) => el.classList.remove("selected"));
-    selected = [markers[id], lines[id]].filter(Boolean).map((l) => l.getElement()).filter(Boolean);
-    selected.forEach((el) => el.classList.add("selected"));
+    if (selected && markers[selected]) markers[selected].setStyle(NORMAL);
+    if (selected && lines[selected]) lines[selected].setStyle({ weight: 4 });
+    selected = id;
+    if (markers[id]) markers[id].setStyle(SELECTED).bringToFront();
+    if (lines[id]) lines[id].setStyle({ weight: 8 });
     if (bring && document.body.dataset.view === "map") {
       if (markers[id]) map.setView(markers[id].getLatLng(), Math.max(map.getZoom(), 6));
       else if (lines[id]) map.fitBounds(lines[id].getBounds(), { padding: [40, 40] });

@@ -35,16 +35,19 @@
     return h("a", { href: safe.href, target: "_blank", rel: "noopener noreferrer" }, text || safe.href);
   }
   const SVG = "http://www.w3.org/2000/svg";
+  // the class shapes as polygons in a 16 × 16 box centred on 0 (a "dot" is a circle of radius 6):
+  // the legend, the details panel, the timeline and the map's canvas all draw from this table
+  const SHAPES = {
+    triangle: "0,-7 7,6 -7,6", triangleDown: "0,7 7,-6 -7,-6", diamond: "0,-7 7,0 0,7 -7,0",
+    square: "-6,-6 6,-6 6,6 -6,6", hexagon: "-7,0 -3.5,-6 3.5,-6 7,0 3.5,6 -3.5,6",
+    star: "0,-7 2,-2 7,-2 3,1 4.5,6.5 0,3.5 -4.5,6.5 -3,1 -7,-2 -2,-2",
+  };
   function shapeIcon(shape, color) {
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("class", "shape"); svg.setAttribute("width", "16"); svg.setAttribute("height", "16");
     svg.setAttribute("viewBox", "-8 -8 16 16");
     svg.dataset.shape = shape; // what the tests compare with the shape the network draws
-    const points = {
-      triangle: "0,-7 7,6 -7,6", triangleDown: "0,7 7,-6 -7,-6", diamond: "0,-7 7,0 0,7 -7,0",
-      square: "-6,-6 6,-6 6,6 -6,6", hexagon: "-7,0 -3.5,-6 3.5,-6 7,0 3.5,6 -3.5,6",
-      star: "0,-7 2,-2 7,-2 3,1 4.5,6.5 0,3.5 -4.5,6.5 -3,1 -7,-2 -2,-2",
-    }[shape];
+    const points = SHAPES[shape];
     const el = document.createElementNS(SVG, points ? "polygon" : "circle");
     if (points) el.setAttribute("points", points); else el.setAttribute("r", "6");
     el.setAttribute("fill", color);
@@ -101,7 +104,7 @@
   }
   const kgView = (window.kgView = {
     network, startNetwork, neighbours, nodes, edges, ready: false, readyAt: null, focusNode, search, select,
-    PAGE, NET, ENTITIES, CLASSES, classOf, h, link, shapeIcon, nameOf, showEntity, hideDetails,
+    PAGE, NET, ENTITIES, CLASSES, SHAPES, classOf, h, link, shapeIcon, nameOf, showEntity, hideDetails,
     on, isVisible, setActive, views, initial, markReady, active: () => active, lang: () => lang,
     hiddenClass: (cls) => hiddenClasses.has(cls),
   });
