@@ -3,10 +3,10 @@
 The map and timeline tabs of the graph view inline Leaflet, topojson-client, vis-timeline and
 Natural Earth outlines from world-atlas (the network's vis-network comes with pyvis). This script
 is the one way they enter the repository: `npm pack` of each pinned version into a scratch folder
-outside it, a check of the tarball against the registry's integrity, a copy of only the files the
-page needs with their licences into kg/view/templates/vendor/NAME/, and `manifest.json` recording name,
-version, integrity and files. World-atlas is cut to the countries near the field (see REGION):
-the whole 50m world is 740 kB, the page needs Kazakhstan, China and their neighbours.
+outside it, a check of the tarball against the registry's integrity, a copy of only the files
+the page needs with their licences into kg/view/templates/vendor/NAME/, and `manifest.json`
+recording name, version, integrity and files. World-atlas is cut to the countries near the field
+(see REGION): the whole 50m world is 756 kB, the page needs Kazakhstan, China and their neighbours.
 
     python scripts/vendor_view.py            # re-vendor the pinned versions
     python scripts/vendor_view.py leaflet=1.9.5   # move one library to another version
