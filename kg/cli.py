@@ -27,6 +27,7 @@ from kg.problems import ProblemsFound, UsageError
 from kg.project import Project, find_root
 from kg.query import results
 from kg.serve import DEFAULT_PORT
+from kg.view import VIEWS
 from kg.vocab import DEFAULT_LANGUAGE, LANGUAGES
 
 
@@ -339,17 +340,28 @@ def draft(project, article, fmt, output, force):
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Relations to follow from --focus.")
 @click.option("--query", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Show the entities and relations of this CONSTRUCT query's result (FILE.rq).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a parameter of the --query (as an RDF term, never as text), as `kg query` does.")
+@click.option("--view", "first_view", type=click.Choice(VIEWS), default=VIEWS[0],
+              show_default=True, help="The tab the page opens on (the URL hash #network, #map, #timeline picks one too).")
+@click.option("--from", "date_from", metavar="DATE", help="Open with this date range: from a year, YYYY-MM or YYYY-MM-DD.")
+@click.option("--to", "date_to", metavar="DATE", help="... to a year, YYYY-MM or YYYY-MM-DD (inclusive).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Page to write (default: BUILD_DIR/view.html).")
 @reports_problems
-def view(project, lang, focus, depth, query_file, output):
-    """Write the interactive graph view of the built graph: one HTML file that works offline.
+def view(project, lang, focus, depth, query_file, params, first_view, date_from, date_to, output):
+    """Write the interactive view of the built graph (network, map, timeline): one HTML file that works offline.
 
-    Example: kg view --focus CNPC --depth 2 -o cnpc.html
+    Example: kg view --query queries/neighbourhood.rq --param entity=Shymkent --view map -o shymkent.html
     """
+    from kg.query.library import Query
+    from kg.query.run import parse_params
     from kg.view.page import write_view
 
     output = output or project.out / "view.html"
-    sparql = query_file.read_text(encoding="utf-8") if query_file else None
-    net = write_view(open_store(project.out), output, lang=lang, focus=focus, depth=depth, query=sparql)
+    query = Query.from_file(query_file) if query_file else None
+    net = write_view(open_store(project.out), output, lang=lang, focus=focus, depth=depth, query=query,
+                     params=parse_params(params), view=first_view, period=(date_from, date_to))
+    for hint in net.graph.get("hints", []):  # why a query's page is empty
+        click.echo(hint, err=True)
     click.echo(f"wrote {output}: {net.number_of_nodes()} entities, {net.number_of_edges()} relations")

@@ -34,8 +34,9 @@ def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
-def synthetic_store(nodes: int, *, seed: int = 0) -> ox.Store:
-    """An in-memory store with `nodes` entities and about 2 relations per entity."""
+def synthetic_store(nodes: int, *, seed: int = 0, space_time: bool = False) -> ox.Store:
+    """An in-memory store with `nodes` entities and about 2 relations per entity; with `space_time`,
+    coordinates, routes and dated facts too (`_space_time`)."""
     graph = nx.barabasi_albert_graph(nodes, 2, seed=seed)
     classes = list(CLASSES)
     quads: list[ox.Quad] = []
@@ -66,6 +67,8 @@ def synthetic_store(nodes: int, *, seed: int = 0) -> ox.Store:
     for j, (a, b) in enumerate(graph.edges()):
         s, o = _n(f"{RES}syn-{max(a, b)}"), _n(f"{RES}syn-{min(a, b)}")
         _fact(add, s, _n(KC + RELATIONS[j % len(RELATIONS)]), o, graphs[j % SOURCES], f"r{j}")
+    if space_time:
+        _space_time(add, nodes, classes, graphs, seed)
     store = ox.Store()
     store.extend(quads)
     # the ontology graph, as every build has it: the view reads class and relation labels from it
@@ -82,3 +85,52 @@ def _fact(add, s, p, o, g, key: str) -> None:
     add(st, _n(RDF + "predicate"), p, g)
     add(st, _n(RDF + "object"), o, g)
     add(st, _n("http://www.w3.org/ns/prov#wasDerivedFrom"), g, g)
+
+
+GEO = "http://www.opengis.net/ont/geosparql#"
+SECTORS = ["oil", "gas", "transport", "finance"]
+# dated facts of the classes that have them, each at one precision: a day, a year, a month
+DATES = {"Meeting": ("startDate", "day"), "Project": ("commissioned", "year"), "Facility": ("constructionStart", "month"),
+         "Road": ("commissioned", "day")}
+
+
+def _space_time(add, nodes: int, classes: list[str], graphs: list, seed: int) -> None:
+    """Every entity at a place in Kazakhstan or western China (schema:latitude/longitude and a
+    WKT point, as the build writes them), every Pipeline and Road a route of 2 to 4 stops through
+    Places (kc:routeStop, kc:stopIndex, kc:stopPlace and a WKT line), every Meeting, Project,
+    Facility and Road one dated fact (DATES), every entity a sector."""
+    import random
+
+    rnd = random.Random(seed)
+    coords = {i: (round(rnd.uniform(40.5, 55.0), 3), round(rnd.uniform(50.0, 95.0), 3)) for i in range(nodes)}
+    places = [i for i in range(nodes) if classes[i % len(classes)] == "Place"]
+    decimal = _n(XSD + "decimal")
+    for i in range(nodes):
+        e, g, cls = _n(f"{RES}syn-{i}"), graphs[i % SOURCES], classes[i % len(classes)]
+        lat, lon = coords[i]
+        add(e, _n(SCHEMA + "latitude"), ox.Literal(str(lat), datatype=decimal), g)
+        add(e, _n(SCHEMA + "longitude"), ox.Literal(str(lon), datatype=decimal), g)
+        _geometry(add, e, f"POINT({lon} {lat})", g)
+        _fact(add, e, _n(KC + "sector"), ox.Literal(SECTORS[i % len(SECTORS)]), g, f"{i}-sector")
+        if cls in ("Pipeline", "Road") and len(places) >= 2:
+            stops = rnd.sample(places, rnd.randint(2, min(4, len(places))))
+            for k, place in enumerate(stops, start=1):
+                stop = _n(f"{e.value}/route/{k}")
+                add(e, _n(KC + "routeStop"), stop, g)
+                add(stop, _n(RDF + "type"), _n(KC + "RouteStop"), g)
+                add(stop, _n(KC + "stopIndex"), ox.Literal(str(k), datatype=_n(XSD + "integer")), g)
+                add(stop, _n(KC + "stopPlace"), _n(f"{RES}syn-{place}"), g)
+            line = ", ".join(f"{coords[p][1]} {coords[p][0]}" for p in stops)
+            _geometry(add, e, f"LINESTRING({line})", g)
+        if cls in DATES:
+            prop, precision = DATES[cls]
+            year, month, day = 2000 + i % 25, 1 + i % 12, 1 + i % 28
+            value, datatype = {"day": (f"{year}-{month:02d}-{day:02d}", "date"), "month": (f"{year}-{month:02d}", "gYearMonth"),
+                               "year": (str(year), "gYear")}[precision]
+            _fact(add, e, _n(KC + prop), ox.Literal(value, datatype=_n(XSD + datatype)), g, f"{i}-{prop}")
+
+
+def _geometry(add, e, wkt: str, g) -> None:
+    geometry = _n(f"{e.value}/geometry/{wkt.split('(')[0].lower()}")
+    add(e, _n(GEO + "hasGeometry"), geometry, g)
+    add(geometry, _n(GEO + "asWKT"), ox.Literal(wkt, datatype=_n(GEO + "wktLiteral")), g)

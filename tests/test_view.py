@@ -39,7 +39,7 @@ def page_network(path: Path) -> dict:
 class Opened:
     """A view loaded in a fresh page, with every request and console error it produced."""
 
-    def __init__(self, browser, path: Path, name: str):
+    def __init__(self, browser, path: Path, name: str, hash: str = ""):
         self.name = name
         self.requests: list[str] = []
         self.errors: list[str] = []
@@ -47,7 +47,7 @@ class Opened:
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.goto(path.resolve().as_uri())
+        self.page.goto(path.resolve().as_uri() + hash)
         self.page.wait_for_function("() => window.kgView && window.kgView.ready")
 
     def js(self, expression: str, arg=None):

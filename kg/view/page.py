@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -31,11 +32,24 @@ from kg.problems import UsageError
 from kg.view.positions import spread
 from kg.view.network import construct_network, ego_network, entity_network
 from kg.view.details import find_entity, view_data
+from kg.view import VIEWS
+from kg.view.spacetime import events, iso_bounds, routes
+from kg.query.library import Query
+from kg.query.run import prepare, store_runner, unmatched_labels
 from kg.vocab import DEFAULT_LANGUAGE, LANGUAGES
 
 PHYSICS_MAX = 300  # above this many nodes the browser gets precomputed positions, physics off
 TEMPLATES = Path(__file__).with_name("templates")
+VENDOR = TEMPLATES / "vendor"  # npm libraries with their licences (scripts/vendor_view.py)
 VIS = Path(pyvis.__file__).with_name("templates") / "lib" / "vis-9.1.2"
+# inlined in this order: vis-timeline before vis-network, which both extend the global `vis` and
+# whose DataSet the network's script must get; the page's own scripts last
+SCRIPTS = (VENDOR / "vis-timeline" / "vis-timeline-graph2d.min.js", VIS / "vis-network.min.js",
+           VENDOR / "leaflet" / "leaflet.js", VENDOR / "topojson-client" / "topojson-client.min.js",
+           TEMPLATES / "view.js", TEMPLATES / "map.js", TEMPLATES / "timeline.js", TEMPLATES / "explorer.js")
+STYLES = (VIS / "vis-network.css", VENDOR / "leaflet" / "leaflet.css",
+          VENDOR / "vis-timeline" / "vis-timeline-graph2d.min.css", TEMPLATES / "view.css")
+ATLAS = VENDOR / "world-atlas" / "countries-50m-region.json"
 
 # colour (the main cue) and shape (for colour-blind readers and print) of each class
 CLASS_STYLES = {
@@ -57,6 +71,9 @@ CLASS_STYLES = {
     "BorderCrossing": ("#d6616b", "triangleDown"),
 }
 OTHER_STYLE = ("#c7c7c7", "dot")
+# how the map draws a route: the class gives the dash (mode), the commodity the colour
+ROUTE_DASHES = {"Pipeline": None, "Railway": "10 6", "Road": "2 6"}
+COMMODITY_COLOURS = (("gas", "#1f77b4"), ("oil", "#333333"), ("water", "#17becf"), ("power", "#ff7f0e"))
 
 
 class ViewError(UsageError, ValueError):
@@ -64,20 +81,37 @@ class ViewError(UsageError, ValueError):
 
 
 def write_view(store: ox.Store, path: Path, *, lang: str = DEFAULT_LANGUAGE, focus: str | None = None,
-               depth: int = 1, query: str | None = None, title: str | None = None) -> nx.MultiDiGraph:
+               depth: int = 1, query: Query | str | None = None, params: dict[str, str] | None = None,
+               title: str | None = None, view: str = VIEWS[0],
+               period: tuple[str | None, str | None] = (None, None)) -> nx.MultiDiGraph:
     """Write the view of `store` to `path` and return the network it shows.
 
     `focus` (an entity id, label or alias) keeps the entities within `depth` relations of it;
-    `query` (SPARQL CONSTRUCT text) keeps the entities and relations of its result.
-    Raises `ViewError` (a usage error) for an unknown language, an unknown or ambiguous focus,
-    and a query that does not parse or is not a CONSTRUCT.
+    `query` (SPARQL CONSTRUCT text, or a library `Query` whose `params` are bound as `kg query`
+    binds them) keeps the entities and relations of its result; when that is empty because a
+    label parameter names no entity, `net.graph["hints"]` says so. `view` is the tab the page
+    opens on; `period` (from, to: a year, YYYY-MM or a date, either may be None)
+    the date range it opens with. Raises `ViewError` (a usage error) for an unknown language or
+    view, an unknown or ambiguous focus, a query that does not parse or is not a CONSTRUCT, and a
+    bad or empty date range (and, from the query library, a missing or unknown parameter).
     """
     if lang not in LANGUAGES:
         raise ViewError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    if view not in VIEWS:
+        raise ViewError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
+    for date in period:
+        if date is not None and iso_bounds(date) is None:
+            raise ViewError(f"{date!r} is not a date: write a year (2005), a month (2005-11) or a day (2005-11-02)")
+    if None not in period and iso_bounds(period[0])[0] >= iso_bounds(period[1])[1]:
+        raise ViewError(f"the date range {period[0]} to {period[1]} is empty: give --from before --to")
+    if params and not isinstance(query, Query):
+        raise ViewError("--param binds a parameter of --query FILE.rq: give the query too")
+    # the same preparation as `kg query`: parameters bound as RDF terms, defaults, syntax checked
+    sparql = prepare(query, params or {}, lang) if isinstance(query, Query) else query
     net = entity_network(store)
-    if query is not None:
+    if sparql is not None:
         try:
-            result = store.query(query, use_default_graph_as_union=True)
+            result = store.query(sparql, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise ViewError(f"the query does not parse: {exc}") from None
         if not isinstance(result, ox.QueryTriples):
@@ -85,8 +119,12 @@ def write_view(store: ox.Store, path: Path, *, lang: str = DEFAULT_LANGUAGE, foc
         net = construct_network(net, result)
     if focus is not None:
         net = ego_network(net, find_entity(store, focus, within=set(net)), depth)
+    if isinstance(query, Query) and not net.number_of_nodes():
+        net.graph["hints"] = unmatched_labels(query, store_runner(store), params or {})
     data = view_data(store, set(net))
-    html = render(net, data, lang=lang, title=title or _title(focus, depth, query))
+    data["routes"] = routes(store, set(net))
+    data["events"] = events(store, set(net), data["terms"])
+    html = render(net, data, lang=lang, title=title or _title(focus, depth, query), view=view, period=period)
     write_text_atomic(path, html)  # a reader never sees half a page
     return net
 
@@ -100,8 +138,10 @@ def _title(focus: str | None, depth: int, query: str | None) -> str:
     return title
 
 
-def render(net: nx.MultiDiGraph, data: dict, *, lang: str, title: str) -> str:
-    """The page for `net` with the details in `data` (from `kg.view.details.view_data`)."""
+def render(net: nx.MultiDiGraph, data: dict, *, lang: str, title: str, view: str = "network",
+           period: tuple[str | None, str | None] = (None, None)) -> str:
+    """The page for `net` with the details in `data` (from `kg.view.details.view_data`, plus the
+    `routes` and `events` of `kg.view.spacetime`)."""
     entities = data["entities"]
     large = net.number_of_nodes() > PHYSICS_MAX
     positions = spread(net) if large else {}
@@ -112,6 +152,7 @@ def render(net: nx.MultiDiGraph, data: dict, *, lang: str, title: str) -> str:
         # no `title`: vis-network writes string titles into the page with innerHTML
         vis.add_node(node, label=_name(entities[node], lang, node), group=attrs["cls"],
                      value=net.degree(node), **extra)
+        del vis.nodes[-1]["shape"]  # pyvis sets "dot" on every node, hiding the class's shape
     for i, (s, o, prop, attrs) in enumerate(net.edges(keys=True, data=True)):
         # Edge() directly: Network.add_edge checks both ends with a list scan, O(N) per edge
         vis.edges.append(Edge(s, o, directed=True, id=f"e{i}", label=attrs["label"], property=prop).options)
@@ -127,15 +168,27 @@ def render(net: nx.MultiDiGraph, data: dict, *, lang: str, title: str) -> str:
         "entities": entities,
         "sources": data["sources"],
         "options": _options(large, classes),
+        "view": view,
+        "period": {"from": period[0], "to": period[1]},
+        "routes": {e: {**r, **_route_style(net.nodes[e]["cls"], r["commodities"])}
+                   for e, r in data.get("routes", {}).items() if r["line"]},
+        "events": data.get("events", []),
     }
     vis.set_template_dir(str(TEMPLATES), "view.html")
     env = vis.templateEnv
     env.autoescape = True
-    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
-    scripts = {"vis_js": _asset(VIS / "vis-network.min.js"), "view_js": _asset(TEMPLATES / "view.js")}
-    env.globals.update(page=page, vis_css=_asset(VIS / "vis-network.css"), view_css=_asset(TEMPLATES / "view.css"),
-                       script_hashes=" ".join(_csp_hash(s) for s in scripts.values()), **scripts)
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False, "separators": (",", ":")}
+    scripts = [_asset(path) for path in SCRIPTS]
+    env.globals.update(page=page, styles=[_asset(path) for path in STYLES], scripts=scripts,
+                       atlas=json.loads(ATLAS.read_text(encoding="utf-8")), views=VIEWS,
+                       script_hashes=" ".join(_csp_hash(s) for s in scripts))
     return vis.generate_html()
+
+
+def _route_style(cls: str, commodities: list[str]) -> dict:
+    """The colour (by commodity, else the class's) and dash (by mode) the map draws a route with."""
+    colour = next((c for word, c in COMMODITY_COLOURS for text in commodities if word in text.lower()), None)
+    return {"color": colour or CLASS_STYLES.get(cls, OTHER_STYLE)[0], "dash": ROUTE_DASHES.get(cls)}
 
 
 def _style(cls: str) -> dict:

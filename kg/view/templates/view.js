@@ -1,5 +1,6 @@
 /* The graph view's behaviour: network, legend with class toggles, search, neighbourhood
-   highlight and the details panel. Every piece of data (labels, quotes, titles, URLs) comes from
+   highlight and the details panel, and the state the map and timeline tabs share with the
+   network (window.kgView: selection, visible classes, date range, label language). Every piece of data (labels, quotes, titles, URLs) comes from
    the JSON blocks and reaches the page only through textContent, text nodes and checked hrefs,
    never innerHTML; vis-network gets no `title`, whose string form it would write as HTML. */
 (function () {
@@ -10,6 +11,12 @@
   const CLASSES = Object.fromEntries(PAGE.classes.map((c) => [c.cls, c]));
   const DIM = 0.12;
   let lang = PAGE.lang;
+  const VIEWS = ["network", "map", "timeline"];
+  const hashView = location.hash.slice(1);
+  const initial = VIEWS.includes(hashView) ? hashView : PAGE.view;
+  const listeners = { select: [], visibility: [], lang: [] };
+  const on = (kind, f) => listeners[kind].push(f);
+  const emit = (kind, ...args) => listeners[kind].forEach((f) => f(...args));
 
   // --- DOM helpers: text only -----------------------------------------------------------------
   function h(tag, props, ...children) {
@@ -28,15 +35,19 @@
     return h("a", { href: safe.href, target: "_blank", rel: "noopener noreferrer" }, text || safe.href);
   }
   const SVG = "http://www.w3.org/2000/svg";
+  // the class shapes as polygons in a 16 × 16 box centred on 0 (a "dot" is a circle of radius 6):
+  // the legend, the details panel, the timeline and the map's canvas all draw from this table
+  const SHAPES = {
+    triangle: "0,-7 7,6 -7,6", triangleDown: "0,7 7,-6 -7,-6", diamond: "0,-7 7,0 0,7 -7,0",
+    square: "-6,-6 6,-6 6,6 -6,6", hexagon: "-7,0 -3.5,-6 3.5,-6 7,0 3.5,6 -3.5,6",
+    star: "0,-7 2,-2 7,-2 3,1 4.5,6.5 0,3.5 -4.5,6.5 -3,1 -7,-2 -2,-2",
+  };
   function shapeIcon(shape, color) {
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("class", "shape"); svg.setAttribute("width", "16"); svg.setAttribute("height", "16");
     svg.setAttribute("viewBox", "-8 -8 16 16");
-    const points = {
-      triangle: "0,-7 7,6 -7,6", triangleDown: "0,7 7,-6 -7,-6", diamond: "0,-7 7,0 0,7 -7,0",
-      square: "-6,-6 6,-6 6,6 -6,6", hexagon: "-7,0 -3.5,-6 3.5,-6 7,0 3.5,6 -3.5,6",
-      star: "0,-7 2,-2 7,-2 3,1 4.5,6.5 0,3.5 -4.5,6.5 -3,1 -7,-2 -2,-2",
-    }[shape];
+    svg.dataset.shape = shape; // what the tests compare with the shape the network draws
+    const points = SHAPES[shape];
     const el = document.createElementNS(SVG, points ? "polygon" : "circle");
     if (points) el.setAttribute("points", points); else el.setAttribute("r", "6");
     el.setAttribute("fill", color);
@@ -55,10 +66,17 @@
   // --- network --------------------------------------------------------------------------------
   const nodes = new vis.DataSet(NET.nodes);
   const edges = new vis.DataSet(NET.edges);
-  const container = document.getElementById("network");
-  const network = new vis.Network(container, { nodes, edges }, PAGE.options);
+  let network = null; // built by startNetwork, after the opening view when that is the map or timeline
   const byClass = {};
   for (const n of NET.nodes) (byClass[n.group] = byClass[n.group] || []).push(n.id);
+  // who is one relation away, and by which edges: the highlight and the date range need it
+  // whether or not the network is drawn yet
+  const adjacent = {};
+  for (const e of NET.edges) {
+    (adjacent[e.from] = adjacent[e.from] || []).push([e.to, e.id]);
+    (adjacent[e.to] = adjacent[e.to] || []).push([e.from, e.id]);
+  }
+  const neighbours = (id) => (adjacent[id] || []).map(([n]) => n);
   const incoming = {};
   for (const [id, e] of Object.entries(ENTITIES)) {
     for (const f of e.facts || []) if (f.object) (incoming[f.object] = incoming[f.object] || []).push([id, f]);
@@ -66,26 +84,57 @@
   document.getElementById("status").textContent =
     `${NET.nodes.length} entities · ${NET.edges.length} relations` + (PAGE.large ? " · layout precomputed" : "");
 
-  const kgView = (window.kgView = { network, nodes, edges, ready: false, readyAt: null, focusNode, search });
-  let stabilized = !PAGE.options.physics.enabled;
-  network.once("stabilizationIterationsDone", () => {
-    stabilized = true;
-    network.setOptions({ physics: { enabled: false } }); // laid out: stop moving, spare the CPU
+  const classOf = Object.fromEntries(NET.nodes.map((n) => [n.id, n.group]));
+  const hiddenClasses = new Set();
+  let active = null; // ids inside the chosen date range; null: no range
+  function isVisible(id) { return !hiddenClasses.has(classOf[id]) && (active === null || active.has(id)); }
+  function applyVisibility() {
+    nodes.update(NET.nodes.map((n) => ({ id: n.id, hidden: !isVisible(n.id) })));
+    emit("visibility");
+  }
+  function setActive(ids) { active = ids; applyVisibility(); }
+  const views = Object.fromEntries(VIEWS.map((v) => [v, { ready: false, readyAt: null }]));
+  function markReady(view) {
+    if (views[view].ready) return;
+    Object.assign(views[view], { ready: true, readyAt: performance.now() });
+    if (view === initial) {
+      Object.assign(kgView, { ready: true, readyAt: views[view].readyAt });
+      document.body.dataset.ready = "true";
+    }
+  }
+  const kgView = (window.kgView = {
+    network, startNetwork, neighbours, nodes, edges, ready: false, readyAt: null, focusNode, search, select,
+    PAGE, NET, ENTITIES, CLASSES, SHAPES, classOf, h, link, shapeIcon, nameOf, showEntity, hideDetails,
+    on, isVisible, setActive, views, initial, markReady, active: () => active, lang: () => lang,
+    hiddenClass: (cls) => hiddenClasses.has(cls),
   });
-  network.on("afterDrawing", function onDraw() {
-    if (!stabilized) return;
-    network.off("afterDrawing", onDraw);
-    kgView.ready = true;
-    kgView.readyAt = performance.now();
-    document.body.dataset.ready = "true";
-  });
+  function startNetwork() {
+    if (network) return;
+    network = kgView.network = new vis.Network(document.getElementById("network"), { nodes, edges }, PAGE.options);
+    let stabilized = !PAGE.options.physics.enabled;
+    network.once("stabilizationIterationsDone", () => {
+      stabilized = true;
+      network.setOptions({ physics: { enabled: false } }); // laid out: stop moving, spare the CPU
+    });
+    network.on("afterDrawing", function onDraw() {
+      if (!stabilized) return;
+      network.off("afterDrawing", onDraw);
+      markReady("network");
+    });
+    network.on("click", (params) => {
+      if (params.nodes.length) select(params.nodes[0]);
+      else if (params.edges.length) { clearHighlight(); showEdge(params.edges[0]); }
+      else { clearHighlight(); hideDetails(); }
+    });
+    if (selected) network.selectNodes([selected]);
+  }
 
   // --- neighbourhood highlight ------------------------------------------------------------------
   const edgeColor = (opacity) => Object.assign({}, PAGE.options.edges.color, { opacity });
   let highlighted = false;
   function highlight(id) {
-    const near = new Set(network.getConnectedNodes(id).concat([id]));
-    const touching = new Set(network.getConnectedEdges(id));
+    const near = new Set(neighbours(id).concat([id]));
+    const touching = new Set((adjacent[id] || []).map(([, e]) => e));
     nodes.update(nodes.getIds().map((n) => ({ id: n, opacity: near.has(n) ? 1 : DIM })));
     edges.update(edges.getIds().map((e) => ({ id: e, color: edgeColor(touching.has(e) ? 1 : DIM) })));
     highlighted = true;
@@ -97,28 +146,35 @@
     highlighted = false;
   }
 
+  // select an entity in every view (from a click in any of them); `focusNode` also brings it
+  // into sight (search, a name in the details panel)
+  let selected = null;
+  function select(id, bring) {
+    if (!nodes.get(id)) return false;
+    selected = id;
+    if (network) network.selectNodes([id]);
+    highlight(id);
+    showEntity(id);
+    emit("select", id, Boolean(bring));
+    return true;
+  }
   function focusNode(id) {
     const node = nodes.get(id);
     if (!node) return false;
-    if (node.hidden) setClassVisible(node.group, true);
-    network.selectNodes([id]);
-    network.focus(id, { scale: Math.max(network.getScale(), 1), animation: { duration: 300 } });
-    highlight(id);
-    showEntity(id);
-    return true;
+    if (hiddenClasses.has(node.group)) setClassVisible(node.group, true);
+    if (network && document.body.dataset.view === "network") {
+      network.focus(id, { scale: Math.max(network.getScale(), 1), animation: { duration: 300 } });
+    }
+    return select(id, true);
   }
-
-  network.on("click", (params) => {
-    if (params.nodes.length) { highlight(params.nodes[0]); showEntity(params.nodes[0]); }
-    else if (params.edges.length) { clearHighlight(); showEdge(params.edges[0]); }
-    else { clearHighlight(); hideDetails(); }
-  });
 
   // --- legend and class toggles --------------------------------------------------------------
   const toggles = {};
   function setClassVisible(cls, visible) {
     toggles[cls].checked = visible;
-    nodes.update(byClass[cls].map((id) => ({ id, hidden: !visible })));
+    if (visible) hiddenClasses.delete(cls); else hiddenClasses.add(cls);
+    nodes.update(byClass[cls].map((id) => ({ id, hidden: !isVisible(id) })));
+    emit("visibility");
   }
   document.getElementById("classes").append(...PAGE.classes.map((c) => {
     const box = (toggles[c.cls] = h("input", { type: "checkbox", checked: true }));
@@ -132,7 +188,8 @@
   langSelect.addEventListener("change", () => {
     lang = langSelect.value;
     nodes.update(nodes.getIds().map((id) => ({ id, label: nameOf(id) })));
-    if (shown) shown();
+    if (shown) open(shown);
+    emit("lang");
   });
 
   // --- search ------------------------------------------------------------------------------------
