@@ -254,16 +254,24 @@ def unmatched_labels(query: Query, runner: Runner, given: dict[str, str]) -> lis
         if param.type != "label" or param.name not in given:
             continue
         value = given[param.name].strip()
-        entity = f"?e a <{KC.Entity}>"
-        found = runner(f"ASK {{ {entity} ; {LABELS} ?l FILTER (LCASE(STR(?l)) = LCASE({ox.Literal(value)})) }}", "ASK")
-        if found.boolean:
-            continue
-        names = {row[0].value for row in runner(f"SELECT DISTINCT ?l WHERE {{ {entity} ; {LABELS} ?l }}", "SELECT").rows}
-        by_key = {n.casefold(): n for n in names}
-        close = [by_key[k] for k in difflib.get_close_matches(value.casefold(), list(by_key), n=5, cutoff=0.5)]
-        hint = f"; closest: {', '.join(close)}" if close else ""
-        hints.append(f"no entity has the label or alias {value!r} ({param.name}){hint}")
+        if not entities_named(runner, value):
+            hints.append(f"no entity has the label or alias {value!r} ({param.name}){closest_names(runner, value)}")
     return hints
+
+
+def entities_named(runner: Runner, name: str) -> list[str]:
+    """The IRIs of the entities with `name` as a label or alias, ignoring case: what a `label` parameter matches."""
+    found = runner(f"SELECT DISTINCT ?e WHERE {{ ?e a <{KC.Entity}> ; {LABELS} ?l "
+                   f"FILTER (LCASE(STR(?l)) = LCASE({ox.Literal(name.strip())})) }}", "SELECT")
+    return sorted(row[0].value for row in found.rows)
+
+
+def closest_names(runner: Runner, name: str) -> str:
+    """'; closest: A, B' with the labels and aliases nearest to `name`, or '' when none is near."""
+    names = {row[0].value for row in runner(f"SELECT DISTINCT ?l WHERE {{ ?e a <{KC.Entity}> ; {LABELS} ?l }}", "SELECT").rows}
+    by_key = {n.casefold(): n for n in names}
+    close = [by_key[k] for k in difflib.get_close_matches(name.strip().casefold(), list(by_key), n=5, cutoff=0.5)]
+    return f"; closest: {', '.join(close)}" if close else ""
 
 
 class QueryTimeout(QueryError):

@@ -7,11 +7,16 @@ as of) or a relation to another entity; it carries one claim per source graph as
 each with the source, the verbatim quote and its character span, and the statement's qualifiers
 (role, share, note, as of, assets). Everything is returned as JSON-ready dicts of plain strings:
 the page shows them as text, never as HTML.
+
+The queries read rows through a `Rows` function, so the same extraction runs on the embedded
+store (`store_rows`, the whole graph at once for the view) or on any runner of `kg.query`, a
+SPARQL endpoint included (`runner_rows`, one entity at a time for `kg brief`: `entity_data`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
@@ -83,8 +88,32 @@ _QUALIFIERS = {"role": "role", "share": "share (%)", "note": "note", "asOf": "as
 _SCALES = ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million"))
 
 
-def _query(store: ox.Store, sparql: str):
-    return store.query(sparql, use_default_graph_as_union=True)
+Rows = Callable[[str], Iterable]  # SPARQL SELECT text -> rows, each indexed by variable name (None: unbound)
+_CHUNK = 400  # IRIs per VALUES block when the queries are restricted (a request stays a few kilobytes)
+
+
+def store_rows(store: ox.Store) -> Rows:
+    """Rows from the embedded store, over the union of its graphs."""
+    return lambda sparql: store.query(sparql, use_default_graph_as_union=True)
+
+
+def runner_rows(runner) -> Rows:
+    """Rows from a `kg.query` runner (the store or a SPARQL endpoint)."""
+
+    def rows(sparql: str) -> list[dict]:
+        result = runner(sparql, "SELECT")
+        return [dict(zip(result.variables, row)) for row in result.rows]
+
+    return rows
+
+
+def restricted(rows: Rows, sparql: str, variable: str, iris: Iterable[str]) -> list:
+    """The rows of `sparql` with `?variable` bound to each of `iris` (a VALUES block opening its WHERE)."""
+    iris, out = sorted(set(iris)), []
+    for start in range(0, len(iris), _CHUNK):
+        values = " ".join(str(ox.NamedNode(iri)) for iri in iris[start:start + _CHUNK])
+        out.extend(rows(sparql.replace("WHERE {", f"WHERE {{ VALUES ?{variable} {{ {values} }}", 1)))
+    return out
 
 
 def _local(iri: str) -> str:
@@ -97,12 +126,42 @@ def view_data(store: ox.Store, entities: set[str]) -> dict:
     Entities that only appear as the object of a relation get their names, so the panel can
     name them even when a focused view leaves them out.
     """
+    rows = store_rows(store)
+    return _described(rows, entities, rows(_FACTS), focused=False)
+
+
+def entity_data(rows: Rows, entity: str) -> dict:
+    """`view_data`'s details of one entity and of every entity with a fact pointing at it.
+
+    Each query is restricted to what that entity needs (its facts, their statements, quantities,
+    names and sources), so it stays fast on a large graph and light over HTTP.
+    """
+    iri = str(entity_iri(entity))
+    found = [*restricted(rows, _FACTS, "s", [iri]), *restricted(rows, _FACTS, "o", [iri])]
+    subjects = {entity} | {entity_id_of(row["s"].value) for row in found} - {None}
+    return _described(rows, subjects, found, focused=True)
+
+
+def entities_data(rows: Rows, entities: set[str]) -> dict:
+    """`view_data`'s details of `entities` alone, each query restricted to them."""
+    return _described(rows, entities, restricted(rows, _FACTS, "s", [str(entity_iri(e)) for e in entities]), focused=True)
+
+
+def _described(rows: Rows, entities: set[str], found: Iterable, focused: bool) -> dict:
+    """Details of `entities` from the rows of _FACTS `found`; `focused`: read only what they need."""
     details = {e: {"iri": str(entity_iri(e)), "labels": {}, "aliases": [], "sameAs": [], "facts": [], "declared": []} for e in entities}
-    terms = {_local(r["t"].value): r["label"].value for r in _query(store, _TERM_LABELS)}
-    notes, quantities = _annotations(store), _quantities(store)
+    terms = {_local(r["t"].value): r["label"].value for r in rows(_TERM_LABELS)}
+    found = list(found) if focused else found
+    if focused:
+        statements = {row["st"].value for row in found if row["st"] is not None}
+        nodes = {row["o"].value for row in found if isinstance(row["o"], ox.NamedNode) and entity_id_of(row["o"].value) is None}
+        notes = _annotations(restricted(rows, _ANNOTATIONS, "st", statements))
+        quantities = _quantities(restricted(rows, _QUANTITIES, "n", nodes))
+    else:
+        notes, quantities = _annotations(rows(_ANNOTATIONS)), _quantities(rows(_QUANTITIES))
     facts: dict[tuple, dict] = {}
     cited: set[str] = set()
-    for row in _query(store, _FACTS):
+    for row in found:
         subject = entity_id_of(row["s"].value)
         if subject not in details:
             continue
@@ -126,8 +185,9 @@ def view_data(store: ox.Store, entities: set[str]) -> dict:
             fact["claims"].sort(key=lambda c: c["g"])
         entity["facts"].sort(key=lambda f: (f["object"] is not None, f["p"], f["text"]))
         entity["declared"].sort(key=lambda c: c["g"])
-    _add_names(store, details)
-    return {"entities": details, "sources": _sources(store, cited), "terms": terms}
+    _add_names(rows, details, focused)
+    sources = restricted(rows, _SOURCES, "g", cited) if focused else rows(_SOURCES)
+    return {"entities": details, "sources": _sources(sources, cited), "terms": terms}
 
 
 class UnknownEntity(UsageError, LookupError):
@@ -140,7 +200,7 @@ def find_entity(store: ox.Store, name: str, *, within: set[str]) -> str:
     if name in within:
         return name
     found = set()
-    for row in _query(store, _NAMES):
+    for row in store_rows(store)(_NAMES):
         entity = entity_id_of(row["e"].value)
         if entity in within and row["p"].value.endswith(("#label", "#altLabel")) and row["v"].value.casefold() == wanted:
             found.add(entity)
@@ -151,11 +211,12 @@ def find_entity(store: ox.Store, name: str, *, within: set[str]) -> str:
     raise UnknownEntity(f"no entity is called {name!r}: give an id, a label or an alias")
 
 
-def _add_names(store: ox.Store, details: dict) -> None:
+def _add_names(rows: Rows, details: dict, focused: bool) -> None:
     referenced = {f["object"] for e in list(details.values()) for f in e["facts"] if f["object"]}
     for missing in referenced - details.keys():
         details[missing] = {"labels": {}, "aliases": []}
-    for row in _query(store, _NAMES):
+    names = restricted(rows, _NAMES, "e", (str(entity_iri(e)) for e in details)) if focused else rows(_NAMES)
+    for row in names:
         entity = details.get(entity_id_of(row["e"].value))
         if entity is None:
             continue
@@ -173,16 +234,16 @@ def _add_names(store: ox.Store, details: dict) -> None:
         entity["labels"] = {lang: sorted(set(names)) for lang, names in entity["labels"].items()}
 
 
-def _annotations(store: ox.Store) -> dict[str, dict]:
+def _annotations(found: Iterable) -> dict[str, dict]:
     out: dict[str, dict] = defaultdict(lambda: defaultdict(list))
-    for row in _query(store, _ANNOTATIONS):
+    for row in found:
         out[row["st"].value][_local(row["q"].value)].append(row["v"])
     return out
 
 
-def _quantities(store: ox.Store) -> dict[str, dict]:
+def _quantities(found: Iterable) -> dict[str, dict]:
     out: dict[str, dict] = defaultdict(dict)
-    for row in _query(store, _QUANTITIES):
+    for row in found:
         name = row["q"].value.removeprefix(_SCHEMA)
         out[row["n"].value][_local(name)] = row["v"].value
     return out
@@ -258,9 +319,9 @@ def _in_words(lexical: str) -> str | None:
     return None
 
 
-def _sources(store: ox.Store, graphs: set[str]) -> dict[str, dict]:
+def _sources(found: Iterable, graphs: set[str]) -> dict[str, dict]:
     out = {}
-    for row in _query(store, _SOURCES):
+    for row in found:
         graph = row["g"].value
         if graph not in graphs:
             continue
