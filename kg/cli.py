@@ -236,7 +236,7 @@ def query(project, ref, sparql, params, lang, fmt, endpoint, timeout_s, allow_se
 @click.argument("entity")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True,
               help="Markdown, one self-contained HTML file, or JSON.")
-@click.option("--lang", type=click.Choice(["en", "ru", "kk", "zh"]), default="en", show_default=True,
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True,
               help="Language of names, falling back to English.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of standard output.")
@@ -250,9 +250,9 @@ def brief(project, entity, fmt, lang, output, endpoint, graph_url):
 
     Example: kg brief 中石油 --format html -o cnpc.html
     """
-    from . import query as run_query
-    from .atomicfile import write_text_atomic
-    from .report.render import Links, brief_as
+    from kg.atomicfile import write_text_atomic
+    from kg.query import run as run_query
+    from kg.report.render import Links, brief_as
 
     runner = run_query.endpoint_runner(endpoint) if endpoint else run_query.store_runner(open_store(project.out))
     text = brief_as(runner, entity, fmt, lang, Links(graph=graph_url))
@@ -271,9 +271,11 @@ def brief(project, entity, fmt, lang, output, endpoint, graph_url):
 @click.option("--timeout", "timeout_s", default=None, type=click.FloatRange(min=0.1),
               help="Seconds a query may run before its client gets 503 [default: 60].")
 @click.option("--writable", is_flag=True, help="Accept updates, into a private copy of the build discarded on exit.")
+@click.option("--warm", multiple=True, metavar="QUERY",
+              help="Run this library query at start so the query page shows it at once (repeatable; e.g. meetings).")
 @allow_service_option
 @reports_problems
-def serve(project, host, port, ui_port, timeout_s, writable, allow_services):
+def serve(project, host, port, ui_port, timeout_s, writable, warm, allow_services):
     """Serve the build as a guarded SPARQL 1.1 endpoint, with the graph view and the query library; Ctrl-C stops.
 
     Example: kg serve --port 7878
@@ -284,7 +286,7 @@ def serve(project, host, port, ui_port, timeout_s, writable, allow_services):
     queries = load_library(project.queries_dir)
     try:
         with serving(project.out, queries, host=host, port=port, ui_port=ui_port, timeout_s=timeout_s, writable=writable,
-                     allow_services=allow_services, say=lambda line: click.echo(line, err=True)) as service:
+                     allow_services=allow_services, warm=warm, say=lambda line: click.echo(line, err=True)) as service:
             click.echo(f"SPARQL endpoint: {service.endpoint} ({'read-write' if writable else 'read-only'}, build {service.run.name})")
             click.echo(f"pages: {service.pages}  (Ctrl-C to stop)")
             serve_until_stopped(service, project.out, click.echo)

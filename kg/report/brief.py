@@ -2,7 +2,7 @@
 
 `briefing(runner, name, lang)` resolves `name` as `kg query entity` does (any label or alias in
 any language, ignoring case; or an id), reads the entity's facts in both directions through
-`kg.viewdata.entity_data` (SPARQL, so a SPARQL endpoint answers as the build's store does) and
+`kg.view.details.entity_data` (SPARQL, so a SPARQL endpoint answers as the build's store does) and
 returns a JSON-ready dict, in the order a reader wants it:
 
 - ``names`` per language and ``aliases``; ``class`` and a one-line ``identity``;
@@ -26,12 +26,10 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
-from ..library import QueryError
-from ..query import Runner, closest_names, entities_named, labels
-from ..viewdata import entities_data, entity_data, restricted, runner_rows
-from ..vocab import KC, entity_id_of, entity_iri
-
-LANGS = ("en", "ru", "kk", "zh")
+from kg.query.library import QueryError
+from kg.query.run import Runner, closest_names, entities_named, labels
+from kg.view.details import entities_data, entity_data, restricted, runner_rows
+from kg.vocab import DEFAULT_LANGUAGE, KC, LANGUAGES, entity_id_of, entity_iri
 
 # Relations by kind: (property, direction) -> heading; "out": the entity is the subject.
 # Headings in this order first, then any other relation under its property's label.
@@ -78,9 +76,11 @@ RELATION_KINDS = {
     ("country", "out"): "Location",
     ("headquarters", "out"): "Location",
 }
-# the plain values that date something: the timeline's entries
+# the plain values that date something: the timeline's entries (for a related entity, only the
+# dates of what happened to it: a partner's founding year is not an event of the briefed entity)
 DATES = ("foundingYear", "birthDate", "startDate", "endDate", "since", "constructionStart", "commissioned",
          "signedDate", "entryIntoForce", "completedDate")
+OWN_DATES = ("foundingYear", "birthDate")
 # a related entity's figures worth a word beside its name (a loan's amount, a purchase's stake)
 RELATED_FIGURES = ("amount", "stake")
 _ONTOLOGY = f"""SELECT ?p ?kind WHERE {{
@@ -117,10 +117,10 @@ def resolve(runner: Runner, name: str) -> str:
     raise AmbiguousEntity(f"{name!r} names {len(iris)} entities: {listed}; give one of these ids")
 
 
-def briefing(runner: Runner, name: str, lang: str = "en") -> dict:
+def briefing(runner: Runner, name: str, lang: str = DEFAULT_LANGUAGE) -> dict:
     """The briefing on the entity `name` names, its labels in `lang` (English where it has none)."""
-    if lang not in LANGS:
-        raise QueryError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+    if lang not in LANGUAGES:
+        raise QueryError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
     entity = resolve(runner, name)
     rows = runner_rows(runner)
     data = entity_data(rows, entity)
@@ -132,11 +132,12 @@ def briefing(runner: Runner, name: str, lang: str = "en") -> dict:
     incoming = [(subject, fact) for subject, e in data["entities"].items() if subject != entity
                 for fact in e.get("facts", []) if fact["object"] == entity]
     related = sorted({f["object"] for f in me["facts"] if f["object"]} | {s for s, _ in incoming})
-    around = _related_facts(rows, related)
+    nearby = entities_data(rows, set(related)) if related else {"entities": {}, "sources": {}}
+    around, sources = nearby["entities"], {**nearby["sources"], **data["sources"]}
     iris = {str(entity_iri(e)) for e in [entity, *related, *_assets(me, around)]}
     names = {entity_id_of(iri): label for iri, label in labels(runner, iris, lang).items()}
     classes = _classes(rows, [entity, *related], terms)
-    notes = _Notes(data["sources"])
+    notes = _Notes(sources)
     out = {
         "entity": entity, "iri": str(entity_iri(entity)), "lang": lang, "name": names.get(entity, entity),
         "names": me["labels"], "aliases": me["aliases"], "class": classes.get(entity, ""),
@@ -146,11 +147,11 @@ def briefing(runner: Runner, name: str, lang: str = "en") -> dict:
     out["identity"] = {"text": identity["text"], "notes": notes.cite(identity["claims"])}
     plain = [f for f in me["facts"] if not f["object"]]
     figures = [f for f in plain if f["p"] in kinds["ObjectProperty"]]
-    out["figures"] = [_figure(f, notes, data["sources"], names) for f in _ordered(figures)]
+    out["figures"] = [_figure(f, notes, sources, names) for f in _ordered(figures)]
     out["facts"] = [_line(f, notes, names) for f in _ordered([f for f in plain if f not in figures])]
     out["relations"] = _relations(me, incoming, around, names, classes, terms, notes)
     out["timeline"] = _timeline(entity, me, around, names, notes)
-    out["disagreements"] = _disagreements(plain, kinds["FunctionalProperty"], names, notes, data["sources"])
+    out["disagreements"] = _disagreements(plain, kinds["FunctionalProperty"], names, notes, sources)
     out["sources"] = notes.listed()
     return out
 
@@ -221,11 +222,6 @@ def _figure(fact: dict, notes: _Notes, sources: dict, names: dict) -> dict:
     return line
 
 
-def _related_facts(rows, related: list[str]) -> dict:
-    """The facts of the entities related to the briefed one (their dates, amounts and stakes)."""
-    return entities_data(rows, set(related))["entities"] if related else {}
-
-
 def _assets(me: dict, around: dict) -> set[str]:
     """Entities named only in qualifiers (`applies to`): they need names too."""
     facts = me["facts"] + [f for e in around.values() for f in e.get("facts", [])]
@@ -278,7 +274,7 @@ def _timeline(entity: str, me: dict, around: dict, names: dict, notes: _Notes) -
     entries = []
     for who, facts in [(entity, me["facts"])] + [(e, d.get("facts", [])) for e, d in sorted(around.items())]:
         for fact in facts:
-            if fact["p"] in DATES and fact["text"]:
+            if fact["p"] in DATES and fact["text"] and (who == entity or fact["p"] not in OWN_DATES):
                 entries.append({"date": fact["text"], "what": fact["label"], "entity": who, "name": names.get(who, who),
                                 "claims": fact["claims"]})
     entries.sort(key=lambda e: (e["date"], e["entity"] != entity, e["name"], e["what"]))

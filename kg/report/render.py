@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 import jinja2
 
+from kg.vocab import DEFAULT_LANGUAGE
+
 TEMPLATES = Path(__file__).with_name("templates")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
 
@@ -137,8 +139,8 @@ def render(brief: dict, fmt: str = "md", links: Links = Links()) -> str:
     return RENDERERS[fmt](brief, links)
 
 
-def brief_as(runner, name: str, fmt: str = "md", lang: str = "en", links: Links = Links()) -> str:
+def brief_as(runner, name: str, fmt: str = "md", lang: str = DEFAULT_LANGUAGE, links: Links = Links()) -> str:
     """The briefing on the entity `name` names, read through `runner`, in format `fmt`."""
-    from .brief import briefing
+    from kg.report.brief import briefing
 
     return render(briefing(runner, name, lang), fmt, links)
