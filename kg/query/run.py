@@ -261,8 +261,9 @@ def unmatched_labels(query: Query, runner: Runner, given: dict[str, str]) -> lis
 
 def entities_named(runner: Runner, name: str) -> list[str]:
     """The IRIs of the entities with `name` as a label or alias, ignoring case: what a `label` parameter matches."""
-    found = runner(f"SELECT DISTINCT ?e WHERE {{ ?e a <{KC.Entity}> ; {LABELS} ?l "
-                   f"FILTER (LCASE(STR(?l)) = LCASE({ox.Literal(name.strip())})) }}", "SELECT")
+    # each name once (a label stands in every graph that states it) before the comparison, as the library's queries do
+    found = runner(f"SELECT DISTINCT ?e WHERE {{ {{ SELECT DISTINCT ?e ?l WHERE {{ ?e {LABELS} ?l }} }} "
+                   f"FILTER (LCASE(STR(?l)) = LCASE({ox.Literal(name.strip())})) ?e a <{KC.Entity}> }}", "SELECT")
     return sorted(row[0].value for row in found.rows)
 
 

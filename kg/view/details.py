@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from kg.problems import UsageError
 from kg.vocab import KC, XSD, entity_id_of, entity_iri, sparql_prefixes
 
-_PREFIXES = sparql_prefixes("kc", "rdf", "rdfs", "skos", "schema", "dcterms")
+_PREFIXES = sparql_prefixes("kc", "rdf", "rdfs", "skos", "schema", "dcterms", "owl")
 
 _NAMES = _PREFIXES + """
 SELECT DISTINCT ?e ?p ?v WHERE {
@@ -65,20 +65,59 @@ SELECT ?n ?q ?v WHERE {
   }
 }"""
 
+# a source's description, one value per row (no OPTIONAL: joined to a VALUES block, an OPTIONAL
+# is evaluated on its own first, which reads every article's title to describe two)
 _SOURCES = _PREFIXES + """
-SELECT ?g ?kind ?title ?date ?url ?publisher WHERE {
+SELECT ?g ?q ?v WHERE {
   GRAPH ?g {
-    ?g a ?kind . VALUES ?kind { kc:Article kc:Source }
-    OPTIONAL { ?g schema:headline|dcterms:title ?title }
-    OPTIONAL { ?g schema:datePublished|dcterms:date ?date }
-    OPTIONAL { ?g schema:url ?url }
-    OPTIONAL { ?g schema:publisher ?publisher }
+    ?g ?q ?v .
+    VALUES ?q { rdf:type schema:headline dcterms:title schema:datePublished dcterms:date schema:url schema:publisher }
   }
 }"""
+_SOURCE_FIELDS = {"headline": "title", "title": "title", "datePublished": "date", "date": "date", "url": "url", "publisher": "publisher"}
 
+# the ontology's terms by their type (a scan of every rdfs:label would read each entity's labels
+# in every graph that states them)
 _TERM_LABELS = _PREFIXES + """
-SELECT ?t ?label WHERE {
-  ?t rdfs:label ?label . FILTER (STRSTARTS(STR(?t), STR(kc:)) && LANG(?label) = "en")
+SELECT DISTINCT ?t ?label WHERE {
+  VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty rdfs:Datatype }
+  ?t a ?kind ; rdfs:label ?label . FILTER (STRSTARTS(STR(?t), STR(kc:)) && LANG(?label) = "en")
+}"""
+
+# Restricted to a VALUES block (`entity_data`, `entities_data`): patterns simple enough for the
+# engine to start from the values (a second VALUES block, or an OPTIONAL, joined to it makes
+# Oxigraph scan the whole graph first: 10-30 s at 10,000 articles); properties chosen by FILTER,
+# the statements read apart and joined in Python.
+_FACTS_AROUND = _PREFIXES + """
+SELECT ?s ?p ?o ?g WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  FILTER (STRSTARTS(STR(?p), STR(kc:)) && ?p != kc:routeStop)
+  FILTER EXISTS { ?s a kc:Entity }
+}"""
+_STATEMENTS_AROUND = _PREFIXES + """
+SELECT ?st ?s ?p ?o ?g WHERE {
+  GRAPH ?g { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }
+}"""
+_ANNOTATIONS_AROUND = _PREFIXES + """
+SELECT ?st ?q ?v WHERE {
+  GRAPH ?g { ?st ?q ?v }
+  FILTER (?q IN (kc:quote, kc:charStart, kc:charEnd, kc:role, kc:share, kc:note, kc:asOf, kc:onAsset))
+}"""
+_QUANTITIES_AROUND = _PREFIXES + """
+SELECT ?n ?q ?v WHERE {
+  GRAPH ?g { ?n ?q ?v }
+  FILTER (?q IN (schema:value, schema:unitText, schema:currency, kc:outOf, kc:aspect, kc:qualifier, kc:asOf))
+}"""
+_SOURCES_AROUND = _PREFIXES + """
+SELECT ?g ?q ?v WHERE {
+  GRAPH ?g { ?g ?q ?v }
+  FILTER (?q IN (rdf:type, schema:headline, dcterms:title, schema:datePublished, dcterms:date, schema:url, schema:publisher))
+}"""
+_NAMES_AROUND = _PREFIXES + """
+SELECT DISTINCT ?e ?p ?v WHERE {
+  ?e ?p ?v .
+  FILTER (?p IN (rdfs:label, skos:altLabel, schema:sameAs, schema:latitude, schema:longitude))
+  FILTER EXISTS { ?e a kc:Entity }
 }"""
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -137,14 +176,27 @@ def entity_data(rows: Rows, entity: str) -> dict:
     names and sources), so it stays fast on a large graph and light over HTTP.
     """
     iri = str(entity_iri(entity))
-    found = [*restricted(rows, _FACTS, "s", [iri]), *restricted(rows, _FACTS, "o", [iri])]
+    found = _facts_around(rows, "s", [iri]) + [row for row in _facts_around(rows, "o", [iri]) if row["s"].value != iri]
     subjects = {entity} | {entity_id_of(row["s"].value) for row in found} - {None}
     return _described(rows, subjects, found, focused=True)
 
 
 def entities_data(rows: Rows, entities: set[str]) -> dict:
     """`view_data`'s details of `entities` alone, each query restricted to them."""
-    return _described(rows, entities, restricted(rows, _FACTS, "s", [str(entity_iri(e)) for e in entities]), focused=True)
+    return _described(rows, entities, _facts_around(rows, "s", [str(entity_iri(e)) for e in entities]), focused=True)
+
+
+def _facts_around(rows: Rows, variable: str, iris: list[str]) -> list[dict]:
+    """The rows of _FACTS whose ?variable (s or o) is one of `iris`, read with the restricted queries."""
+    statements, found = defaultdict(list), []
+    for row in restricted(rows, _STATEMENTS_AROUND, variable, iris):
+        statements[(str(row["s"]), str(row["p"]), str(row["o"]), str(row["g"]))].append(row["st"])
+        if row["p"].value == _RDF_TYPE:  # the type statements: where a source names the entity
+            found.append(dict(row))
+    for row in restricted(rows, _FACTS_AROUND, variable, iris):
+        for st in statements.get((str(row["s"]), str(row["p"]), str(row["o"]), str(row["g"]))) or [None]:
+            found.append({**row, "st": st})
+    return found
 
 
 def _described(rows: Rows, entities: set[str], found: Iterable, focused: bool) -> dict:
@@ -155,8 +207,8 @@ def _described(rows: Rows, entities: set[str], found: Iterable, focused: bool) -
     if focused:
         statements = {row["st"].value for row in found if row["st"] is not None}
         nodes = {row["o"].value for row in found if isinstance(row["o"], ox.NamedNode) and entity_id_of(row["o"].value) is None}
-        notes = _annotations(restricted(rows, _ANNOTATIONS, "st", statements))
-        quantities = _quantities(restricted(rows, _QUANTITIES, "n", nodes))
+        notes = _annotations(restricted(rows, _ANNOTATIONS_AROUND, "st", statements))
+        quantities = _quantities(restricted(rows, _QUANTITIES_AROUND, "n", nodes))
     else:
         notes, quantities = _annotations(rows(_ANNOTATIONS)), _quantities(rows(_QUANTITIES))
     facts: dict[tuple, dict] = {}
@@ -186,7 +238,7 @@ def _described(rows: Rows, entities: set[str], found: Iterable, focused: bool) -
         entity["facts"].sort(key=lambda f: (f["object"] is not None, f["p"], f["text"]))
         entity["declared"].sort(key=lambda c: c["g"])
     _add_names(rows, details, focused)
-    sources = restricted(rows, _SOURCES, "g", cited) if focused else rows(_SOURCES)
+    sources = restricted(rows, _SOURCES_AROUND, "g", cited) if focused else rows(_SOURCES)
     return {"entities": details, "sources": _sources(sources, cited), "terms": terms}
 
 
@@ -215,7 +267,7 @@ def _add_names(rows: Rows, details: dict, focused: bool) -> None:
     referenced = {f["object"] for e in list(details.values()) for f in e["facts"] if f["object"]}
     for missing in referenced - details.keys():
         details[missing] = {"labels": {}, "aliases": []}
-    names = restricted(rows, _NAMES, "e", (str(entity_iri(e)) for e in details)) if focused else rows(_NAMES)
+    names = restricted(rows, _NAMES_AROUND, "e", (str(entity_iri(e)) for e in details)) if focused else rows(_NAMES)
     for row in names:
         entity = details.get(entity_id_of(row["e"].value))
         if entity is None:
@@ -320,13 +372,17 @@ def _in_words(lexical: str) -> str | None:
 
 
 def _sources(found: Iterable, graphs: set[str]) -> dict[str, dict]:
-    out = {}
+    kinds, values = {}, defaultdict(lambda: defaultdict(set))
     for row in found:
-        graph = row["g"].value
+        graph, q, v = row["g"].value, row["q"].value, row["v"].value
         if graph not in graphs:
             continue
-        out[graph] = {"kind": "article" if row["kind"].value.endswith("Article") else "source",
-                      **{k: row[k].value for k in ("title", "date", "url", "publisher") if row[k] is not None}}
+        if q == _RDF_TYPE and v in (str(KC.Article), str(KC.Source)):
+            kinds[graph] = "article" if v == str(KC.Article) else "source"
+        elif q != _RDF_TYPE:
+            values[graph][_SOURCE_FIELDS[q.rsplit("/", 1)[1]]].add(v)
+    # a value each: the least, whichever engine answered in whichever order
+    out = {graph: {"kind": kind, **{k: min(vs) for k, vs in sorted(values[graph].items())}} for graph, kind in kinds.items()}
     for graph in graphs - out.keys():  # a graph without a description still names its source
         out[graph] = {"kind": "source", "title": graph}
     return out
