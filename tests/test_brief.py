@@ -16,13 +16,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import Project, build
-from kg.library import load_library
-from kg.query import store_runner
+from kg.build.pipeline import build
+from kg.project import Project
+from kg.query.library import load_library
+from kg.query.run import store_runner
 from kg.report.brief import AmbiguousEntity, briefing
-from kg.report.render import Links, render
-from kg.serve import serving
-from kg.view import write_view
+from kg.report.render import render
+from kg.serve.server import serving
+from kg.view.page import write_view
 
 from conftest import SEEDS
 from servers import free_port

@@ -78,7 +78,7 @@ th input{{width:100%;box-sizing:border-box;font-weight:normal}}a.graph{{text-dec
 
 
 # Results are written with textContent only: labels and quotes come from articles (untrusted).
-# The rows stay on the server (kg.resultpages): the page holds the ones loaded, a few hundred at a
+# The rows stay on the server (kg.serve.resultpages): the page holds the ones loaded, a few hundred at a
 # time, and sorts and filters those.
 _RUN_SCRIPT = """
 const LANG = document.getElementById('lang');
