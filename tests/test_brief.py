@@ -26,6 +26,7 @@ from kg.serve.server import serving
 from kg.view.page import write_view
 
 from conftest import SEEDS
+from hostile_source import PAYLOAD, add_hostile_source, with_javascript_url
 from servers import free_port
 from test_serve import get, post, watched_page
 
@@ -34,7 +35,6 @@ from corpus import generate  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE = SEEDS / "articles" / "000_617ef15b8252d5c0.txt"
-PAYLOAD = '<img src=x onerror="window.__xss=1">'
 
 
 def kg(*args: str) -> subprocess.CompletedProcess:
@@ -133,20 +133,7 @@ def odd_build(tmp_path_factory) -> Path:
     and title are markup meant to run."""
     root = tmp_path_factory.mktemp("odd")
     seeds = generate(64, root / "seeds", seed=3)
-    (seeds / "reference" / "hostile.yaml").write_text(f"""\
-source:
-  id: HOSTILE
-  title: "</script><script>window.__xss=2</script>"
-  url: "https://example.org/hostile"
-entities:
-  - id: hostile
-    type: Project
-    labels: {{en: '{PAYLOAD}', zh: '</script><b>bold</b>'}}
-    aliases: ['<svg onload="window.__xss=4">']
-statements:
-  - {{subject: hostile, property: partner, object: cnpc, role: '<script>window.__xss=6</script>'}}
-  - {{subject: hostile, property: sector, value: '<img src=x onerror="window.__xss=5">'}}
-""", encoding="utf-8")
+    add_hostile_source(seeds)
     out = root / "build"
     build(Project(root=REPO, seeds=seeds, build_dir=out), view=write_view)
     return out
@@ -177,12 +164,7 @@ def test_an_ambiguous_name_lists_the_candidates_and_exits_2(odd_build, tmp_path)
 
 
 def test_hostile_text_in_the_html_briefing_shows_as_text(odd_build, browser, tmp_path):
-    store = ox.Store()
-    store.load(path=str(odd_build / "kg.trig"), format=ox.RdfFormat.TRIG)
-    # a graph from elsewhere may hold a javascript: address: it must not become a live link
-    store.update('DELETE { GRAPH ?g { ?s <https://schema.org/url> ?u } } INSERT { GRAPH ?g { ?s <https://schema.org/url> '
-                 '"javascript:window.__xss=3"^^<http://www.w3.org/2001/XMLSchema#anyURI> } } WHERE { GRAPH ?g { '
-                 '?s <https://schema.org/url> ?u FILTER (STR(?u) = "https://example.org/hostile") } }')
+    store = with_javascript_url(odd_build / "kg.trig")
     path = tmp_path / "hostile.html"
     path.write_text(render(briefing(store_runner(store), "hostile", lang="zh"), "html"), encoding="utf-8")
     md = render(briefing(store_runner(store), "hostile"), "md")
@@ -196,7 +178,7 @@ def test_hostile_text_in_the_html_briefing_shows_as_text(odd_build, browser, tmp
     assert page.evaluate("document.querySelectorAll('img, svg, b, script').length") == 0
     assert page.locator("a[href^='javascript:']").count() == 0
     assert page.locator("a[href='graph.html#hostile']").count() >= 1
-    assert page.locator("a[href='graph.html#cnpc']").count() == 1, "the neighbour links into the view"
+    assert page.locator("a[href='graph.html#cnpc']").count() == 2, "the neighbour (partner, lender) links into the view"
     page.emulate_media(media="print")
     page.pdf(path=str(tmp_path / "hostile.pdf"))  # printable: Chromium lays it out for paper
     page.close()

@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
-import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -22,12 +21,12 @@ from kg.cli import main
 from kg.build.rundir import open_store
 from kg.view.network import entity_network
 from kg.view.page import write_view
+from hostile_source import PAYLOAD, add_hostile_source, with_javascript_url
 from synthetic_graph import synthetic_store
 from conftest import SEEDS
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LOCAL_SCHEMES = {"file", "about", "data"}
-PAYLOAD = '<img src=x onerror="window.__xss=1">'
 
 
 def page_network(path: Path) -> dict:
@@ -182,30 +181,10 @@ def hostile_view(tmp_path_factory, repo) -> Path:
     """A build whose labels, alias and source title are markup meant to run."""
     root = tmp_path_factory.mktemp("hostile")
     shutil.copytree(SEEDS, root / "seeds")
-    (root / "seeds" / "reference" / "hostile.yaml").write_text(f"""\
-source:
-  id: HOSTILE
-  title: "</script><script>window.__xss=2</script>"
-  url: "https://example.org/hostile"
-entities:
-  - id: hostile
-    type: Project
-    labels: {{en: '{PAYLOAD}', zh: '</script><b>bold</b>'}}
-    aliases: ['<svg onload="window.__xss=4">']
-statements:
-  - {{subject: hostile, property: partner, object: cnpc}}
-  - {{subject: hostile, property: financedBy, object: cnpc}}
-  - {{subject: hostile, property: sector, value: '<img src=x onerror="window.__xss=5">'}}
-""", encoding="utf-8")
+    add_hostile_source(root / "seeds")
     out = root / "build"
     build(Project(root=repo, seeds=root / "seeds", build_dir=out))
-    # `kg validate` refuses a javascript: address in the seeds; a graph from elsewhere (a CONSTRUCT,
-    # a push from another tool) may still hold one, and the view must not make it a live link
-    store = ox.Store()
-    store.load(path=str(out / "kg.trig"), format=ox.RdfFormat.TRIG)
-    store.update('DELETE { GRAPH ?g { ?s <https://schema.org/url> ?u } } INSERT { GRAPH ?g { ?s <https://schema.org/url> '
-                 '"javascript:window.__xss=3"^^<http://www.w3.org/2001/XMLSchema#anyURI> } } WHERE { GRAPH ?g { '
-                 '?s <https://schema.org/url> ?u FILTER (STR(?u) = "https://example.org/hostile") } }')
+    store = with_javascript_url(out / "kg.trig")
     path = root / "hostile.html"
     write_view(store, path)
     return path
