@@ -307,19 +307,25 @@ def within(seconds: float | None, work: Callable[[], Result]) -> Result:
 def store_runner(store: ox.Store) -> Runner:
     """Run on an Oxigraph store, over the union of its graphs (a plain ORDER BY sorted in Python:
     see kg.query.ordering)."""
+    return sorted_in_python(lambda text, form: _result(form, store.query(text, use_default_graph_as_union=True)))
 
-    def run_on_store(text: str, form: str) -> Result:
+
+def sorted_in_python(runner: Runner) -> Runner:
+    """`runner`, with a plain ORDER BY of a SELECT done in Python (kg.query.ordering): Oxigraph's
+    own sort is the larger part of a long listing (meetings at 10,000 articles: 5 of 7.6 s)."""
+
+    def run_sorted(text: str, form: str) -> Result:
         split = ordering.split_order(text) if form == "SELECT" else None
         if split is not None:
-            result = _result(form, store.query(split[0], use_default_graph_as_union=True))
+            result = runner(split[0], form)
             try:
                 result.rows = ordering.sort_rows(result.rows, result.variables, split[1])
                 return result
             except ordering.Unorderable:
                 pass  # values whose order only the engine knows: it sorts them
-        return _result(form, store.query(text, use_default_graph_as_union=True))
+        return runner(text, form)
 
-    return run_on_store
+    return run_sorted
 
 
 def endpoint_runner(url: str, timeout: float = endpoint.TIMEOUT_S) -> Runner:
