@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -286,3 +287,17 @@ def test_query_page_names_pages_sorts_filters_offline(odd_service, browser):
     page.close()
     assert not errors, errors
     assert all(url.startswith(odd_service.pages) for url in requests), "only the local pages: no other host"
+
+
+def test_warm_runs_the_listing_at_start_and_an_unknown_name_is_one_line(seed_build):
+    said = []
+    with serving(seed_build, load_library(REPO / "queries"), port=free_port(), ui_port=free_port(), warm=("meetings",),
+                 say=said.append) as running:
+        deadline = time.monotonic() + 60
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert said and said[0].startswith("warm: meetings ready on the query page"), said
+        status, _, body = post(running.pages + "run", name="meetings")
+        assert status == 200 and json.loads(body)["count"] == 6
+    done = kg("serve", "--build-dir", str(seed_build), "--port", str(free_port()), "--warm", "meeting")
+    assert done.returncode == 2 and done.stderr.strip() == "error: --warm meeting: no such query in the library (see `kg queries`)"
