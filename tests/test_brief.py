@@ -71,15 +71,17 @@ def test_cnpc_figures_carry_their_quotes_and_character_spans(cnpc):
 
 
 def test_every_line_has_a_source_note(cnpc):
-    lines = cnpc["figures"] + cnpc["facts"] + cnpc["timeline"] + [i for g in cnpc["relations"] for i in g["items"]]
-    assert lines and all(line["notes"] for line in lines)
+    lines = cnpc["figures"] + cnpc["facts"] + cnpc["timeline"]
+    lines += [i for g in cnpc["relations"] for i in g["items"]] + [d for g in cnpc["relations"] for i in g["items"] for d in i["details"]]
+    assert lines and all(line["notes"] or line.get("details") for line in lines)
     numbers = {s["n"] for s in cnpc["sources"]}
     assert numbers == set(range(1, len(numbers) + 1))
     assert {n for line in lines for n in line["notes"]} <= numbers
     kinds = {g["kind"] for g in cnpc["relations"]}
     assert {"Holdings and shares", "Meetings and agreements where it took part", "Partner in"} <= kinds
     share = next(i for g in cnpc["relations"] for i in g["items"] if i["entity"] == "pkop")
-    assert ["share (%)", "50"] in share["qualifiers"]
+    [stake] = share["details"]
+    assert stake["qualifiers"] == [["share (%)", "50"]] and note(cnpc, stake["notes"][0])["title"].startswith("news reports")
     wikipedia = next(s for s in cnpc["sources"] if s["title"] == "Wikipedia")
     assert wikipedia["publisher"] == "Wikimedia Foundation" and wikipedia["url"] == "https://en.wikipedia.org"
 

@@ -9,7 +9,8 @@ returns a JSON-ready dict, in the order a reader wants it:
 - ``figures``: quantities (length, capacity, investment, workforce...) with their as-of date;
 - ``facts``: the other plain values (founding year, status, description...);
 - ``relations`` grouped by kind (owners and shares, operators, partners and roles, lenders,
-  contractors, places on the route, meetings and agreements...), in both directions;
+  contractors, places on the route, meetings and agreements...), in both directions, each
+  statement's qualifiers (share, as of, role, note) with the notes of the sources giving them;
 - ``timeline``: its dated facts and those of the events and projects it is related to;
 - ``disagreements``: a functional property with several values, or one figure applied to
   different assets by different sources, each claim side by side;
@@ -91,8 +92,8 @@ _CLASSES = f"""SELECT DISTINCT ?e ?class WHERE {{
   ?e a ?class . FILTER (STRSTARTS(STR(?class), "{KC}") && ?class NOT IN (<{KC}Entity>, <{KC}Agent>))
   FILTER NOT EXISTS {{ ?e a ?narrower . ?narrower <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?class FILTER (?narrower != ?class) }}
 }}"""
-_ROUTE = f"""SELECT DISTINCT ?e ?place ?index WHERE {{
-  ?e <{KC}routeStop> ?stop . ?stop <{KC}stopPlace> ?place ; <{KC}stopIndex> ?index .
+_ROUTE = f"""SELECT DISTINCT ?e ?place ?index ?g WHERE {{
+  GRAPH ?g {{ ?e <{KC}routeStop> ?stop }} ?stop <{KC}stopPlace> ?place ; <{KC}stopIndex> ?index .
 }}"""
 
 
@@ -139,12 +140,12 @@ def briefing(runner: Runner, name: str, lang: str = DEFAULT_LANGUAGE) -> dict:
     classes = _classes(rows, [entity, *related], terms)
     notes = _Notes(sources)
     out = {
-        "entity": entity, "iri": str(entity_iri(entity)), "lang": lang, "name": names.get(entity, entity),
+        "entity": entity, "iri": str(entity_iri(entity)), "lang": lang, "name": _title(name, me, names.get(entity, entity), lang),
         "names": me["labels"], "aliases": me["aliases"], "class": classes.get(entity, ""),
-        "names_notes": notes.cite(me["declared"]),
     }
-    identity = _identity(rows, entity, me, classes, names)
+    identity = _identity(rows, entity, me, classes, names, sources)  # cited first: notes are numbered in reading order
     out["identity"] = {"text": identity["text"], "notes": notes.cite(identity["claims"])}
+    out["names_notes"] = notes.cite(me["declared"])
     plain = [f for f in me["facts"] if not f["object"]]
     figures = [f for f in plain if f["p"] in kinds["ObjectProperty"]]
     out["figures"] = [_figure(f, notes, sources, names) for f in _ordered(figures)]
@@ -200,6 +201,18 @@ def _line(fact: dict, notes: _Notes, names: dict) -> dict:
     return {"property": fact["label"], "value": fact["text"], "qualifiers": qualifiers, "notes": notes.cite(fact["claims"])}
 
 
+def _by_qualifiers(fact: dict, names: dict, notes: _Notes) -> tuple[list[int], list[dict]]:
+    """The notes of the claims without qualifiers, and each claim's qualifiers with its notes
+    (a share as of one year from one source, another share as of another year from another)."""
+    plain, qualified = [], {}
+    for claim in sorted(fact["claims"], key=_claim_key):
+        shown = tuple((label, names.get(asset[0], text) if asset and asset[0] else text)
+                      for label, text, *asset in claim.get("qualifiers", []))
+        (qualified.setdefault(shown, []) if shown else plain).append(claim)
+    return notes.cite(plain), [{"qualifiers": [list(q) for q in shown], "notes": notes.cite(claims)}
+                               for shown, claims in qualified.items()]
+
+
 def _claim_qualifiers(fact: dict, names: dict) -> list[list[str]]:
     """The statements' qualifiers (role, share, note, applies to...), each once; an asset by its name."""
     seen = []
@@ -236,22 +249,44 @@ def _classes(rows, entities: list[str], terms: dict) -> dict[str, str]:
     return {e: ", ".join(terms.get(c, c) for c in sorted(cs)) for e, cs in found.items()}
 
 
-def _identity(rows, entity: str, me: dict, classes: dict, names: dict) -> dict:
+def _title(asked: str, me: dict, chosen: str, lang: str) -> str:
+    """The name asked for when it is one of the entity's names in `lang` (or English): an entity
+    may have several ("Beineu-Bozoi-Shymkent gas pipeline", "Beineu-Akbulak gas pipeline")."""
+    for name in me["labels"].get(lang, []) or me["labels"].get(DEFAULT_LANGUAGE, []):
+        if name.casefold() == asked.strip().casefold():
+            return name
+    return chosen
+
+
+def _identity(rows, entity: str, me: dict, classes: dict, names: dict, sources: dict) -> dict:
     """'Pipeline, natural gas, Beineu → Bozoi → Shymkent, 1,475 km' with the notes of its parts."""
-    parts, claims = [classes.get(entity, "entity").capitalize()], list(me["declared"])
-    for p in ("commodity", "description"):
-        for fact in _ordered([f for f in me["facts"] if f["p"] == p])[:1]:
-            parts.append(fact["text"])
-            claims += fact["claims"]
+    parts, claims = [classes.get(entity, "entity").capitalize()], []
+
+    def best(p: str) -> list[dict]:
+        """The value of `p` most sources give, of the whole thing (no aspect: not one section's
+        length), then of the latest source: one or none."""
+        facts = sorted(_ordered([f for f in me["facts"] if f["p"] == p]), reverse=True,
+                       key=lambda f: max(sources.get(c["g"], {}).get("date", "") for c in f["claims"]))
+        return sorted(facts, key=lambda f: (-len(f["claims"]), any(q[0] == "aspect" for q in f["qualifiers"])))[:1]
+
+    for fact in best("commodity"):
+        parts.append(fact["text"])
+        claims += fact["claims"]
     stops = {}
     for row in restricted(rows, _ROUTE, "e", [str(entity_iri(entity))]):
         stops.setdefault(int(row["index"].value), entity_id_of(row["place"].value))
+        claims.append({"g": row["g"].value})  # a route has no quote: the sources giving it
     if stops:
         parts.append(" → ".join(names.get(stops[i], stops[i]) for i in sorted(stops)))
-    for fact in _ordered([f for f in me["facts"] if f["p"] == "length"])[:1]:
+    for fact in best("length"):
         parts.append(fact["text"])
         claims += fact["claims"]
-    return {"text": ", ".join(parts), "claims": claims}
+    if len(parts) == 1:  # no commodity, route or length (an organization, a person): a description says what it is
+        for fact in best("description"):
+            parts.append(fact["text"])
+            claims += fact["claims"]
+    # the class alone: the sources declaring it (the Names section lists them too)
+    return {"text": ", ".join(parts), "claims": claims or me["declared"]}
 
 
 def _relations(me: dict, incoming: list, around: dict, names: dict, classes: dict, terms: dict, notes: _Notes) -> list[dict]:
@@ -262,9 +297,10 @@ def _relations(me: dict, incoming: list, around: dict, names: dict, classes: dic
         heading = RELATION_KINDS.get((fact["p"], direction)) or (label.capitalize() if direction == "out" else f"{label.capitalize()} (of)")
         figures = [f"{f['label']} {f['text']}" for f in _ordered(around.get(other, {}).get("facts", []))
                    if f["p"] in RELATED_FIGURES]
+        plain, details = _by_qualifiers(fact, names, notes)
         groups[heading].append({"entity": other, "name": names.get(other, other), "class": classes.get(other, ""),
                                 "property": label, "direction": direction, "figures": figures,
-                                "qualifiers": _claim_qualifiers(fact, names), "notes": notes.cite(fact["claims"])})
+                                "notes": plain, "details": details})
     order = list(dict.fromkeys(RELATION_KINDS.values()))
     return [{"kind": kind, "items": groups[kind]}
             for kind in sorted(groups, key=lambda k: (order.index(k) if k in order else len(order), k))]

@@ -51,8 +51,8 @@ def _refs(notes: list[int]) -> str:
     return "".join(f"[^{n}]" for n in notes)
 
 
-def _details(qualifiers: list[list[str]]) -> str:
-    return "; ".join(f"{_md(label)}: {_md(text)}" for label, text in qualifiers)
+def _details(qualifiers: list[list[str]], between: str = "; ") -> str:
+    return between.join(f"{_md(label)}: {_md(text)}" for label, text in qualifiers)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -82,10 +82,10 @@ def as_markdown(brief: dict, links: Links = Links()) -> str:
         for group in brief["relations"]:
             out += [f"### {_md(group['kind'])}", ""]
             for item in group["items"]:
-                extra = [_md(x) for x in item["figures"]] + ([_details(item["qualifiers"])] if item["qualifiers"] else [])
                 kind = f" ({_md(item['class'])})" if item["class"] else ""
-                out.append(f"- {_md(item['name'])}{kind} — {_md(item['property'])}{'; ' + '; '.join(extra) if extra else ''} "
-                           f"{_refs(item['notes'])}".rstrip())
+                said = [f"{_md(item['property'])} {_refs(item['notes'])}".rstrip()] + [_md(x) for x in item["figures"]]
+                said += [f"{_details(d['qualifiers'], ', ')} {_refs(d['notes'])}" for d in item["details"]]
+                out.append(f"- {_md(item['name'])}{kind} — {'; '.join(said)}")
             out.append("")
     if brief["timeline"]:
         out += ["## Timeline", ""]
