@@ -303,3 +303,15 @@ def test_warm_runs_the_listing_at_start_and_an_unknown_name_is_one_line(seed_bui
         assert status == 200 and json.loads(body)["count"] == 6
     done = kg("serve", "--build-dir", str(seed_build), "--port", str(free_port()), "--warm", "meeting")
     assert done.returncode == 2 and done.stderr.strip() == "error: --warm meeting: no such query in the library (see `kg queries`)"
+
+
+def test_cli_writes_one_self_contained_html_file(seed_build, tmp_path):
+    out = tmp_path / "cnpc.html"
+    done = kg("brief", "中石油", "--format", "html", "--lang", "ru", "-o", str(out), "--build-dir", str(seed_build),
+              "--graph", "../build/graph.html")
+    assert done.returncode == 0 and done.stdout == "" and done.stderr.strip() == f"wrote {out}"
+    page = out.read_text(encoding="utf-8")
+    assert "default-src 'none'" in page and "<script" not in page and "<link rel=\"stylesheet\"" not in page
+    assert "<h1>Китайская национальная нефтегазовая корпорация</h1>" in page
+    assert 'href="../build/graph.html#cnpc"' in page
+    assert json.loads(kg("brief", "cnpc", "--format", "json", "--build-dir", str(seed_build)).stdout)["entity"] == "cnpc"
