@@ -8,6 +8,7 @@ The flow, one sub-package per stage:
 - `kg.query`  runs the SPARQL query library on the store or any endpoint and writes the results;
 - `kg.view`   draws the offline HTML view of the entity network;
 - `kg.serve`  serves a build as a guarded SPARQL endpoint with its pages, and pushes it to servers;
+- `kg.report` writes what an analyst hands on: the sourced briefing on one entity (`kg brief`);
 - `kg.draft`  proposes a facts file for a new article.
 
 Beside them: `kg.vocab` (namespaces, prefixes, label languages), `kg.project` (the project folder

@@ -234,15 +234,49 @@ def query(project, ref, sparql, params, lang, fmt, endpoint, timeout_s, allow_se
 
 @main.command()
 @project_options
+@click.argument("entity")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True,
+              help="Markdown, one self-contained HTML file, or JSON.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True,
+              help="Language of names, falling back to English.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of standard output.")
+@click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 endpoint instead of the built store.")
+@click.option("--graph", "graph_url", default="graph.html", show_default=True,
+              help="Address of the graph view the HTML links entities into (graph.html#ID).")
+@reports_problems
+def brief(project, entity, fmt, lang, output, endpoint, graph_url):
+    """A briefing on ENTITY (a label or alias in any language, or an id): names, figures, relations,
+    timeline and disagreements, every line with its source and quote.
+
+    Example: kg brief 中石油 --format html -o cnpc.html
+    """
+    from kg.atomicfile import write_text_atomic
+    from kg.query import run as run_query
+    from kg.report.render import Links, brief_as
+
+    runner = run_query.endpoint_runner(endpoint) if endpoint else run_query.store_runner(open_store(project.out))
+    text = brief_as(runner, entity, fmt, lang, Links(graph=graph_url))
+    if output:
+        write_text_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@project_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless you mean to share).")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port of the SPARQL endpoint.")
 @click.option("--ui-port", type=int, default=None, help="Port of the pages: index, graph view, query library (default: PORT+1).")
 @click.option("--timeout", "timeout_s", default=None, type=click.FloatRange(min=0.1),
               help="Seconds a query may run before its client gets 503 [default: 60].")
 @click.option("--writable", is_flag=True, help="Accept updates, into a private copy of the build discarded on exit.")
+@click.option("--warm", multiple=True, metavar="QUERY",
+              help="Run this library query at start so the query page shows it at once (repeatable; e.g. meetings).")
 @allow_service_option
 @reports_problems
-def serve(project, host, port, ui_port, timeout_s, writable, allow_services):
+def serve(project, host, port, ui_port, timeout_s, writable, warm, allow_services):
     """Serve the build as a guarded SPARQL 1.1 endpoint, with the graph view and the query library; Ctrl-C stops.
 
     Example: kg serve --port 7878
@@ -253,7 +287,7 @@ def serve(project, host, port, ui_port, timeout_s, writable, allow_services):
     queries = load_library(project.queries_dir)
     try:
         with serving(project.out, queries, host=host, port=port, ui_port=ui_port, timeout_s=timeout_s, writable=writable,
-                     allow_services=allow_services, say=lambda line: click.echo(line, err=True)) as service:
+                     allow_services=allow_services, warm=warm, say=lambda line: click.echo(line, err=True)) as service:
             click.echo(f"SPARQL endpoint: {service.endpoint} ({'read-write' if writable else 'read-only'}, build {service.run.name})")
             click.echo(f"pages: {service.pages}  (Ctrl-C to stop)")
             serve_until_stopped(service, project.out, click.echo)

@@ -8,7 +8,6 @@ view go to tests/artifacts/ (gitignored).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,7 +18,8 @@ from kg.cli import main
 from kg.view.network import entity_network
 from kg.view.page import write_view
 from testkit.synthetic_graph import synthetic_store
-from test_view import PAYLOAD, Opened, page_network
+from testkit.browser import Opened, page_network
+from testkit.hostile_source import PAYLOAD
 
 KC = "https://w3id.org/kzcn/ontology#"
 DATED = ["startDate", "endDate", "signedDate", "entryIntoForce", "completedDate", "constructionStart", "commissioned"]

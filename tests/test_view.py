@@ -6,13 +6,9 @@ the file. Screenshots go to tests/artifacts/ (gitignored, kept by CI as artifact
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 from pathlib import Path
-from urllib.parse import urlparse
 
-import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -22,53 +18,13 @@ from kg.cli import main
 from kg.build.rundir import open_store
 from kg.view.network import entity_network
 from kg.view.page import write_view
-from testkit.synthetic_graph import synthetic_store
 from testkit import SEEDS
+from testkit.hostile_source import PAYLOAD, add_hostile_source, with_javascript_url
+from testkit.synthetic_graph import synthetic_store
+from testkit.browser import Opened, page_network
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+
 LOCAL_SCHEMES = {"file", "about", "data"}
-PAYLOAD = '<img src=x onerror="window.__xss=1">'
-
-
-def page_network(path: Path) -> dict:
-    """The nodes and edges a page embeds."""
-    block = re.search(r'<script type="application/json" id="kg-network">(.*?)</script>', path.read_text(encoding="utf-8"), re.S)
-    return json.loads(block.group(1))
-
-
-class Opened:
-    """A view loaded in a fresh page, with every request and console error it produced."""
-
-    def __init__(self, browser, path: Path, name: str, hash: str = ""):
-        self.name = name
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.goto(path.resolve().as_uri() + hash)
-        self.page.wait_for_function("() => window.kgView && window.kgView.ready")
-
-    def js(self, expression: str, arg=None):
-        return self.page.evaluate(expression, arg)
-
-    def click_node(self, node: str) -> None:
-        """Centre the node, then click it where it is drawn, as a user would."""
-        self.js("id => kgView.network.moveTo({position: kgView.network.getPositions([id])[id], scale: 1.5})", node)
-        box = self.page.locator("#network").bounding_box()
-        self.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-
-    def details(self) -> str:
-        self.page.wait_for_selector("#details:not([hidden])")
-        return self.page.inner_text("#details")
-
-    def screenshot(self, suffix: str = "") -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"view-{self.name}{suffix}.png"))
-
-    def foreign_requests(self) -> list[str]:
-        return [url for url in self.requests if urlparse(url).scheme not in LOCAL_SCHEMES]
 
 
 @pytest.fixture(scope="module")
@@ -182,30 +138,10 @@ def hostile_view(tmp_path_factory, repo) -> Path:
     """A build whose labels, alias and source title are markup meant to run."""
     root = tmp_path_factory.mktemp("hostile")
     shutil.copytree(SEEDS, root / "seeds")
-    (root / "seeds" / "reference" / "hostile.yaml").write_text(f"""\
-source:
-  id: HOSTILE
-  title: "</script><script>window.__xss=2</script>"
-  url: "https://example.org/hostile"
-entities:
-  - id: hostile
-    type: Project
-    labels: {{en: '{PAYLOAD}', zh: '</script><b>bold</b>'}}
-    aliases: ['<svg onload="window.__xss=4">']
-statements:
-  - {{subject: hostile, property: partner, object: cnpc}}
-  - {{subject: hostile, property: financedBy, object: cnpc}}
-  - {{subject: hostile, property: sector, value: '<img src=x onerror="window.__xss=5">'}}
-""", encoding="utf-8")
+    add_hostile_source(root / "seeds")
     out = root / "build"
     build(Project(root=repo, seeds=root / "seeds", build_dir=out))
-    # `kg validate` refuses a javascript: address in the seeds; a graph from elsewhere (a CONSTRUCT,
-    # a push from another tool) may still hold one, and the view must not make it a live link
-    store = ox.Store()
-    store.load(path=str(out / "kg.trig"), format=ox.RdfFormat.TRIG)
-    store.update('DELETE { GRAPH ?g { ?s <https://schema.org/url> ?u } } INSERT { GRAPH ?g { ?s <https://schema.org/url> '
-                 '"javascript:window.__xss=3"^^<http://www.w3.org/2001/XMLSchema#anyURI> } } WHERE { GRAPH ?g { '
-                 '?s <https://schema.org/url> ?u FILTER (STR(?u) = "https://example.org/hostile") } }')
+    store = with_javascript_url(out / "kg.trig")
     path = root / "hostile.html"
     write_view(store, path)
     return path

@@ -6,6 +6,7 @@ Takes a build; gives a local endpoint (`kg serve`) or a remote server's named gr
 - `engine`  the Oxigraph server process on a private loopback port, supervised;
 - `front`   the public aiohttp front end: guard, deadlines, CORS and Origin rules;
 - `pages`   the HTML of the index and query library pages;
+- `resultpages` the query page's results: run once, counted, sent a page at a time with names;
 - `push`    upload one named graph at a time (Graph Store Protocol or SPARQL Update), prune.
 """
 

@@ -21,11 +21,13 @@ The pages (index, graph view, query library) are a second aiohttp application on
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import mimetypes
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
@@ -35,7 +37,6 @@ from kg.query.endpoint import SPARQL_JSON
 from kg.serve.engine import Engine
 from kg.query.library import Query, QueryError
 from kg.problems import ProblemsFound
-from kg.serve.push import N_TRIPLES
 from kg.vocab import PREFIXES
 
 MAX_QUERY_BYTES = 1 << 20  # a query or a form of the pages: real ones are a few kilobytes
@@ -276,17 +277,24 @@ def _text(status: int, message: str, headers: dict | None = None) -> web.Respons
 # --- the pages ---------------------------------------------------------------------------------
 
 class Pages:
-    """The index, the query library page and `/run`, and the build's files (view, dump)."""
+    """The index, the query library page (`/run`, `/rows`, `/download`), `/brief`, and the build's files (view, dump)."""
 
-    def __init__(self, front: Front, files: dict[str, Path], index: str, listing: str, queries: dict[str, Query]):
-        self.front, self.files, self.queries = front, files, queries
+    def __init__(self, front: Front, files: dict[str, Path], index: str, listing: str, queries: dict[str, Query],
+                 endpoint: str = ""):
+        from kg.serve.resultpages import ResultPages
+
+        self.front, self.files, self.queries, self.endpoint = front, files, queries, endpoint
         self.index, self.listing = index.encode("utf-8"), listing.encode("utf-8")
+        self.results = ResultPages(endpoint, queries, front.allow_services)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_QUERY_BYTES)
         app.router.add_get("/", self.index_page)
         app.router.add_get("/queries", self.queries_page)
         app.router.add_post("/run", self.run)
+        app.router.add_get("/rows", self.rows)
+        app.router.add_get("/download", self.download)
+        app.router.add_get("/brief", self.brief)
         app.router.add_get("/{path:.*}", self.file)
         return app
 
@@ -304,10 +312,8 @@ class Pages:
         return web.FileResponse(path, headers={"Content-Type": kind + ("; charset=utf-8" if kind.startswith("text/") else ""),
                                                **_SAFE})
 
-    async def run(self, request: web.Request) -> web.StreamResponse:
-        """Run a library query with the page's parameters: the answer as SPARQL JSON, or N-Triples."""
-        from kg.query.run import prepare
-
+    async def run(self, request: web.Request) -> web.Response:
+        """Run a library query with the page's parameters: its row count and first rows with names (JSON)."""
         try:
             form = await request.post()
         except web.HTTPException as exc:  # a body over the size limit
@@ -317,17 +323,72 @@ class Pages:
         fields = {k: str(v) for k, v in form.items()}
         if "name" not in fields:
             return _text(400, "send the query's name and parameters as a form: name=QUERY&PARAM=VALUE")
-        query = self.queries.get(fields.pop("name"))
-        if query is None:
+        from kg.serve.resultpages import LANG_FIELD
+
+        name, lang = fields.pop("name"), fields.pop(LANG_FIELD, None) or None
+        if name not in self.queries:
             return _text(404, "no such query")
+        given = {k: v for k, v in fields.items() if v != ""}
+        return await self._blocking(self.results.run, name, given, lang)
+
+    async def rows(self, request: web.Request) -> web.Response:
+        """More rows of a result `/run` holds: ?token=…&offset=N&limit=N&@lang=xx."""
+        from kg.serve.resultpages import LANG_FIELD, PAGE_ROWS
+
+        try:
+            offset, limit = int(request.query.get("offset", 0)), int(request.query.get("limit", PAGE_ROWS))
+        except ValueError:
+            return _text(400, "offset and limit are whole numbers")
+        return await self._blocking(self.results.page, request.query.get("token", ""), offset, limit,
+                                    request.query.get(LANG_FIELD) or None)
+
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        """The whole result of a library query from the endpoint, as CSV or SPARQL JSON: ?name=…&format=csv|json&PARAM=…"""
+        from kg.query.run import prepare
+
+        fields = dict(request.query)
+        query = self.queries.get(fields.pop("name", ""))
+        kind = DOWNLOADS.get(fields.pop("format", "csv"))
+        if query is None or kind is None:
+            return _text(404, f"no such query or format (formats: {', '.join(DOWNLOADS)})")
         try:
             sparql = prepare(query, {k: v for k, v in fields.items() if v != ""}, allow_services=self.front.allow_services)
         except (QueryError, ProblemsFound) as exc:
             return _text(400, str(exc))
-        graph = query.form in ("CONSTRUCT", "DESCRIBE")
-        headers = {"Content-Type": "application/sparql-query", "Accept": N_TRIPLES if graph else SPARQL_JSON}
-        response = await self.front.forward(request, "POST", "/query", "", sparql.encode("utf-8"), headers,
-                                            deadline=True, cors=False)
-        if graph and response.status == 200:
-            response.headers["Content-Type"] = "text/plain; charset=utf-8"
-        return response
+        headers = {"Content-Type": "application/sparql-query", "Accept": kind}
+        return await self.front.forward(request, "POST", "/query", "", sparql.encode("utf-8"), headers, deadline=True, cors=False)
+
+    async def brief(self, request: web.Request) -> web.Response:
+        """The briefing on an entity: ?entity=NAME|ID&format=html|md|json&lang=en|ru|kk|zh."""
+        from kg.query.run import endpoint_runner
+        from kg.report.render import FORMATS, MEDIA_TYPES, Links, brief_as
+
+        fmt, lang = request.query.get("format", "html"), request.query.get("lang", "en")
+        if fmt not in FORMATS:
+            return _text(400, f"format must be one of {', '.join(FORMATS)}")
+        links = Links(graph="/graph.html", brief=f"/brief?format=html&lang={quote(lang)}&entity=")
+        try:
+            text = await asyncio.get_running_loop().run_in_executor(
+                None, brief_as, endpoint_runner(self.endpoint), request.query.get("entity", ""), fmt, lang, links)
+        except QueryError as exc:
+            return _text(400, str(exc))
+        except OSError as exc:  # the endpoint is restarting or the query passed its deadline
+            return _text(503, str(exc))
+        return web.Response(text=text, content_type=MEDIA_TYPES[fmt], charset="utf-8", headers=_SAFE)
+
+    async def _blocking(self, work, *args) -> web.Response:
+        """JSON of `work(*args)` run in a thread (it asks the endpoint over HTTP); a refusal as one line of text."""
+        try:
+            answer = await asyncio.get_running_loop().run_in_executor(None, work, *args)
+        except (QueryError, ProblemsFound) as exc:
+            return _text(400, str(exc))
+        except OSError as exc:  # the endpoint is restarting or the query passed its deadline
+            return _text(503, str(exc))
+        return web.json_response(answer, headers=_SAFE, dumps=_compact_json)
+
+
+DOWNLOADS = {"csv": "text/csv", "json": SPARQL_JSON, "tsv": "text/tab-separated-values"}
+
+
+def _compact_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

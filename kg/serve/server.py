@@ -70,15 +70,19 @@ def http_url(host: str, port: int) -> str:
 @contextmanager
 def serving(build_dir: Path, queries: dict | None = None, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
             ui_port: int | None = None, timeout_s: float | None = None, writable: bool = False,
-            allow_services: tuple[str, ...] = (), say: Callable[[str], None] = print):
+            allow_services: tuple[str, ...] = (), warm: tuple[str, ...] = (), say: Callable[[str], None] = print):
     """Start the endpoint and the pages over a snapshot of the current build; stop both on exit.
 
     `queries` is the query library (`kg.query.library.load_library`) shown on the queries page;
     `timeout_s` the deadline of a query (default `kg.serve.front.DEADLINE_S`); `allow_services` the URL
-    prefixes SERVICE may call; `say` prints what the user should know (an engine restart).
+    prefixes SERVICE may call; `warm` the library queries the query page runs at start, in the
+    background, so their first screen is at once; `say` prints what the user should know.
     Raises MissingBuild without a build and ServeError when a port is busy or unusable.
     """
     run = current_run(build_dir)
+    unknown = [name for name in warm if name not in (queries or {})]
+    if unknown:
+        raise ServeError(f"--warm {unknown[0]}: no such query in the library (see `kg queries`)")
     ui_port = port + 1 if ui_port is None else ui_port
     for number, option in ((port, "--port"), (ui_port, "--ui-port")):
         if not 1 <= number <= 65535:
@@ -100,8 +104,11 @@ def serving(build_dir: Path, queries: dict | None = None, *, host: str = "127.0.
             {http_url("localhost", port), http_url("localhost", ui_port)} if host in ("127.0.0.1", "localhost") else set())
         files = {f"/{p.relative_to(snapshot).as_posix()}": p for p in snapshot.rglob("*")
                  if p.is_file() and p.name != LOG and STORE not in p.relative_to(snapshot).parts}
-        pages = Pages(front, files, index_page(service, files), queries_page(queries or {}), queries or {})
+        pages = Pages(front, files, index_page(service, files), queries_page(queries or {}, "/graph.html" in files),
+                      queries or {}, service.endpoint)
         loop = _Loop(front, [(sockets[0], front.app()), (sockets[1], pages.app())])
+        if warm:
+            threading.Thread(target=_warm, args=(pages.results, list(warm), say), name="kg-warm", daemon=True).start()
         yield service
     finally:
         if engine is not None:
@@ -169,6 +176,16 @@ def serve_until_stopped(service: Service, build_dir: Path, echo: Callable[[str],
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _warm(results, names: list[str], say: Callable[[str], None]) -> None:
+    started = time.monotonic()
+    try:
+        results.warm(names)
+    except Exception as exc:  # noqa: BLE001 - warming is an optimization: say why it stopped, keep serving
+        say(f"--warm stopped: {exc}")
+        return
+    say(f"warm: {', '.join(names)} ready on the query page ({time.monotonic() - started:.1f} s)")
 
 
 def _interrupt(_signum, _frame):

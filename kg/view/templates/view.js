@@ -302,4 +302,12 @@
       section("Sources", fact ? fact.claims.map(claimView) : []),
     ]);
   }
+
+  // graph.html#ID focuses an entity: the links of a briefing (kg brief) and of the query page
+  function focusFromHash() {
+    const id = decodeURIComponent(location.hash.slice(1));
+    if (id && Object.prototype.hasOwnProperty.call(ENTITIES, id)) focusNode(id);
+  }
+  window.addEventListener("hashchange", focusFromHash);
+  focusFromHash();
 })();
