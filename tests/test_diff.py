@@ -196,9 +196,9 @@ def test_an_alias_moved_to_another_id_is_a_merge(tmp_path):
                    f'<{RES}citic> {_ALT} "Citic Limited" {_G} .\n', encoding="utf-8")
     report = json.loads(kg("diff", str(old), str(new), "--format", "json").output)
     assert report["entities"] == {"added": [], "removed": [f"{RES}citic-ltd"],
-                                  "merged": [{"entity": f"{RES}citic-ltd", "into": f"{RES}citic", "name": "citic limited"}]}
+                                  "merged": [{"entity": f"{RES}citic-ltd", "into": f"{RES}citic", "name": "Citic Limited"}]}
     text = kg("diff", str(old), str(new)).output
-    assert "- merged: res:citic-ltd into res:citic (the name “citic limited” moved)" in text
+    assert "- merged: Citic Limited (res:citic-ltd) into CITIC Group (res:citic) (the name “Citic Limited” moved)" in text
 
 
 def test_hostile_text_cannot_shape_the_markdown(tmp_path):
