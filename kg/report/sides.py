@@ -147,6 +147,8 @@ class FileSide:
             raise BadSide(f"{self.path}: not valid {fmt.name}: {exc}") from None
         except UnicodeDecodeError:
             raise BadSide(f"{self.path}: not valid {fmt.name}: not UTF-8 text") from None
+        except OSError as exc:
+            raise BadSide(f"{self.path}: cannot be read: {exc.strerror or exc}") from None
 
     @property
     def tokens(self) -> dict[str, tuple[int, int]]:
