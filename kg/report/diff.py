@@ -25,6 +25,7 @@ equal to OLD gives one equal to NEW (`kg.report.patch`).
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import re
@@ -162,7 +163,7 @@ def compare(old, new, patch: bool = False, graphs: set[str] | None = None, label
         for mine, theirs in ((renamed, part.renamed), (lost_names, part.lost_names)):
             for entity, names in theirs.items():
                 mine[entity].update(names)
-    _entities(old, set(suspects), typed_old, typed_new, renamed, lost_names, result)
+    _entities(old, new, typed_old | typed_new, renamed, lost_names, result)
     if labels:
         _name_entities(old, new, result)
     else:
@@ -228,11 +229,14 @@ def _graph_changes(graph, before, after, closure, result, typed_old, typed_new, 
         return
     if patch:
         result.patch += [("D", graph, line) for line in sorted(removed)] + [("A", graph, line) for line in sorted(added)]
-    touched = {line.split(" ", 1)[0] for line in removed | added}
-    old_index, old_typed = _index(before, touched, result.labels)
-    new_index, new_typed = _index(after, touched, result.labels)
-    typed_old |= old_typed
-    typed_new |= new_typed
+    # each line is split once: the differing ones here, the common ones in _index
+    gone_triples = [tuple(line.split(" ", 2)) for line in removed]
+    came_triples = [tuple(line.split(" ", 2)) for line in added]
+    touched = {t[0] for t in gone_triples} | {t[0] for t in came_triples}
+    common = _index(before & after, touched, result.labels)
+    old_index, new_index = _with(common, gone_triples, result.labels), _with(common, came_triples, result.labels)
+    typed_old |= _typed(gone_triples)
+    typed_new |= _typed(came_triples)
     old_stmts, new_stmts = _statements(old_index, before), _statements(new_index, after)
     if in_old and in_new:
         result.graphs_changed += 1
@@ -242,8 +246,8 @@ def _graph_changes(graph, before, after, closure, result, typed_old, typed_new, 
         result.sources_withdrawn.append(_describe_source(graph, old_index))
     result.changes += _statement_changes(graph, old_stmts, new_stmts)
     node_prefixes = (f"<{graph}/stmt/", f"<{graph}/q/")
-    gone = _plain(removed, old_stmts, closure, node_prefixes)
-    came = _plain(added, new_stmts, closure, node_prefixes)
+    gone = _plain(gone_triples, old_stmts, closure, node_prefixes)
+    came = _plain(came_triples, new_stmts, closure, node_prefixes)
     for names, triples in ((lost_names, gone), (renamed, came)):
         for s, p, o in triples:
             if p in NAMES:
@@ -254,22 +258,35 @@ def _graph_changes(graph, before, after, closure, result, typed_old, typed_new, 
     result.changes += _detail_changes(graph, gone, came)
 
 
-def _index(lines: set[str], subjects: set[str], labels: dict[str, str] | None = None
-           ) -> tuple[dict[str, list[tuple[str, str]]], set[str]]:
-    """The (property, object) pairs of the given subjects, and every entity given a type in the graph;
-    the English labels met on the way go into `labels` (IRI -> text), for the report's headings."""
+def _index(lines: set[str], subjects: set[str], labels: dict[str, str] | None = None) -> dict[str, list[tuple[str, str]]]:
+    """The (property, object) pairs of the given subjects; their English labels go into `labels`
+    (IRI -> text), for the report's headings."""
     index: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    typed = set()
     for line in lines:
         s, p, o = line.split(" ", 2)
         if s in subjects:
             index[s].append((p, o))
-        if p == RDF_TYPE:
-            if entity_id_of(s[1:-1]):
-                typed.add(s)
-        elif p == _LABEL_EN and labels is not None and o.endswith("@en"):
+            if p == _LABEL_EN and labels is not None and o.endswith('"@en'):
+                labels[s[1:-1]] = _text(o, lang=False)
+    return index
+
+
+_ENTITY = "<" + RESOURCE
+
+
+def _with(common: dict, triples: list[tuple[str, str, str]], labels: dict[str, str]) -> dict:
+    """One side's index: the pairs both sides share and this side's own."""
+    index = defaultdict(list, {s: list(pairs) for s, pairs in common.items()})
+    for s, p, o in triples:
+        index[s].append((p, o))
+        if p == _LABEL_EN and o.endswith('"@en'):
             labels[s[1:-1]] = _text(o, lang=False)
-    return index, typed
+    return index
+
+
+def _typed(triples: list[tuple[str, str, str]]) -> set[str]:
+    """The entities given a type by these triples (N-Triples IRIs)."""
+    return {s for s, p, _ in triples if p == RDF_TYPE and s.startswith(_ENTITY) and "/" not in s[len(_ENTITY):-1]}
 
 
 def _statements(index: dict, lines: set[str]) -> dict[str, Stmt]:
@@ -277,8 +294,7 @@ def _statements(index: dict, lines: set[str]) -> dict[str, Stmt]:
     quantities = {o for s in nodes for p, o in index[s] if p == f"<{_RDF}object>" and "/q/" in o}
     missing = quantities - set(index)
     if missing:  # a figure whose node did not change, under a statement that did
-        extra, _ = _index(lines, missing)
-        index.update(extra)
+        index.update(_index(lines, missing))
     return {node: _statement(node, index) for node in nodes}
 
 
@@ -357,11 +373,11 @@ def _change(kind: str, graph: str, old: Stmt | None, new: Stmt | None) -> Change
                   figure=stmt.figure or bool(old and old.figure))
 
 
-def _plain(lines: set[str], stmts: dict[str, Stmt], closure: _Closure, node_prefixes: tuple) -> list[tuple[str, str, str]]:
+def _plain(triples: list[tuple[str, str, str]], stmts: dict[str, Stmt], closure: _Closure,
+           node_prefixes: tuple) -> list[tuple[str, str, str]]:
     """The differing triples that are neither part of a statement, asserted by one, nor derived."""
     asserted = {(s.subject, s.predicate, s.object) for s in stmts.values()}
-    triples = [tuple(line.split(" ", 2)) for line in lines if not line.startswith(node_prefixes)]
-    triples = [t for t in triples if t not in asserted]
+    triples = [t for t in triples if not t[0].startswith(node_prefixes) and t not in asserted]
     around = _Around(set(triples) | asserted)
     return sorted(t for t in triples if not closure.derived(t, around))
 
@@ -400,13 +416,14 @@ def _describe_source(graph: str, index: dict) -> dict:
     return {"graph": graph, "kind": kind, "title": first(TITLES), "date": first(DATES)}
 
 
-def _entities(old, changed: set[str], typed_old: set[str], typed_new: set[str], renamed: dict, lost_names: dict,
-              result: Diff) -> None:
-    """Entities typed on one side only; a removed one whose name another entity gained is merged into it."""
-    candidates = typed_old ^ typed_new
-    elsewhere = old.declared(candidates, changed)  # unchanged graphs are the same on both sides
-    added = sorted(e for e in typed_new - typed_old if e not in elsewhere)
-    removed = sorted(e for e in typed_old - typed_new if e not in elsewhere)
+def _entities(old, new, candidates: set[str], renamed: dict, lost_names: dict, result: Diff) -> None:
+    """Entities typed on one side only; a removed one whose name another entity gained is merged into it.
+
+    The candidates are the entities whose type triples differ in some graph; whether each is typed
+    anywhere on a side is asked of that side (its store: one index lookup each)."""
+    in_old, in_new = old.declared(candidates), new.declared(candidates)
+    added = sorted(in_new - in_old)
+    removed = sorted(in_old - in_new)
     result.entities_added = [e[1:-1] for e in added]
     result.entities_removed = [e[1:-1] for e in removed]
     gained: dict[str, list[str]] = defaultdict(list)  # folded name -> the entities that gained it
@@ -506,6 +523,7 @@ def _text(term: str, lang: bool = True) -> str:
     return term
 
 
+@functools.lru_cache(maxsize=1 << 16)  # properties and graphs repeat on every line of a report
 def short(iri: str) -> str:
     """`kc:capacity` for the IRI of kc:capacity (the build's prefixes); other IRIs whole."""
     for prefix, namespace in PREFIXES.items():

@@ -15,7 +15,7 @@ millions of triples that did not change.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -90,19 +90,14 @@ class RunSide:
             out[graph] = [row[:-2] for row in rows[1:-2]]
         return out
 
-    def declared(self, entities: set[str], outside: set[str]) -> set[str]:
-        """Those of `entities` (N-Triples IRIs) typed in some graph not in `outside`, asked of the store."""
+    def declared(self, entities: set[str]) -> set[str]:
+        """Those of `entities` (N-Triples IRIs) typed in some graph of the build, asked of its store."""
         if not entities:
             return set()
         store = ox.Store.read_only(str(self.run / "store"))
         rdf_type = ox.NamedNode(RDF_TYPE[1:-1])
-        found = set()
-        for entity in entities:
-            for quad in store.quads_for_pattern(ox.NamedNode(entity[1:-1]), rdf_type, None, None):
-                if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value not in outside:
-                    found.add(entity)
-                    break
-        return found
+        # one index lookup each (a VALUES query over thousands of them was 3x slower)
+        return {e for e in entities if next(store.quads_for_pattern(ox.NamedNode(e[1:-1]), rdf_type, None, None), None)}
 
     def names(self, entities: set[str]) -> dict[str, str]:
         """An English (else any) label of each entity IRI that has one, from the store."""
@@ -123,7 +118,6 @@ class FileSide:
 
     path: Path
     _tokens: dict[str, tuple[int, int]] | None = None
-    _typed_outside: dict[frozenset, set[str]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -170,11 +164,12 @@ class FileSide:
                 out[graph].append(line)
         return out
 
-    def declared(self, entities: set[str], outside: set[str]) -> set[str]:
+    def declared(self, entities: set[str]) -> set[str]:
+        """Those of `entities` typed in some graph of the file (one pass)."""
+        if not entities:
+            return set()
         found = set()
-        for graph, line in self._quads():
-            if graph in outside:
-                continue
+        for _, line in self._quads():
             subject, _, rest = line.partition(" ")
             if subject in entities and rest.startswith(RDF_TYPE):
                 found.add(subject)
