@@ -1,9 +1,10 @@
 """Diff benchmark: `kg diff` between builds of the synthetic corpus, wall time and peak memory.
 
-Builds (each by the real `kg build`, without the view): A, the corpus; B, the same again (an
+Builds (each by the real `kg build`; at 10,000 articles it writes no view): A, the corpus; B, the same again (an
 unchanged pair); C, B with 1% of the articles edited (a figure revised and a label changed in
 each); D, another corpus of the same size (seed 1: every graph differs). Each `kg diff` runs as
-its own process; peak memory is its maximum resident set size (os.wait4). The baseline, in the
+its own process; peak memory is the largest sum of the resident sets of it and its workers
+(sampled every 50 ms from /proc), at least its own maximum (os.wait4). The baseline, in the
 same run, is the floor of any comparison of two dumps: parsing both TriG files with pyoxigraph.
 
     python benchmarks/diff_bench.py 10000 [--work /tmp/kg-diff-bench]
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,18 +36,44 @@ BASELINE = ("import sys, pyoxigraph as ox\n"
             "print(sum(sum(1 for _ in ox.parse(path=p)) for p in sys.argv[1:]))")
 
 
+def tree_rss(pid: int) -> int:
+    """Resident kB of a process and all its descendants (kg diff forks workers for large diffs)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            total += sum(tree_rss(int(child)) for child in children.read().split())
+    except (OSError, ValueError):
+        pass  # the process ended between two reads
+    return total
+
+
 def timed(args: list[str]) -> tuple[float, float, bytes]:
-    """Wall seconds, peak RSS in MB and standard output of one process."""
+    """Wall seconds, peak RSS in MB (the sum over the process and its workers, sampled every
+    50 ms) and standard output of one process."""
     started = time.perf_counter()
+    peak = [0]
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors)
+
+        def sample() -> None:
+            while proc.returncode is None and not done.is_set():
+                peak[0] = max(peak[0], tree_rss(proc.pid))
+                time.sleep(0.05)
+
+        done = threading.Event()
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         stdout = proc.stdout.read()  # then wait4, which reaps the process with its resource usage
+        done.set()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        sampler.join()
         if os.waitstatus_to_exitcode(status) != 0:
             errors.seek(0)
             raise SystemExit(f"{' '.join(args[:4])} failed: {errors.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, stdout
+    return wall, max(peak[0], usage.ru_maxrss) / 1024, stdout
 
 
 def kg(*args: str) -> list[str]:
