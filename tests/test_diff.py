@@ -17,10 +17,11 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from kg.build import Project, build
+from kg.build.pipeline import build
+from kg.build.rundir import current_run, previous_run
 from kg.cli import main
-from kg.push import push
-from kg.store import current_run, previous_run
+from kg.project import Project
+from kg.serve.push import push
 from servers import oxigraph_server
 
 REPO = Path(__file__).resolve().parent.parent

@@ -35,7 +35,6 @@ from kg.build.stats import Summary, Totals, graph_totals, summarize
 from kg.build.workers import Context, Read, read_files
 from kg.build.rundir import MissingBuild, build_lock, current_run, new_run
 from kg.vocab import ONTOLOGY_IRI, entity_id_of
-from kg.report.diffout import since_previous
 
 Progress = Callable[[Iterable, str], Iterable]
 
@@ -244,6 +243,8 @@ def _build(project: Project, view, progress: Progress) -> Summary:
         with clock("summary"):
             summary = summarize(store, project.out, totals)
             if last is not None:
+                from kg.report.diffout import since_previous  # here: kg.report reads what this module writes
+
                 summary.changes = since_previous(last[0], run, rekeyed)
             (run / TOTALS).write_text(json.dumps({"quads": summary.quads, "statements": summary.statements}),
                                       encoding="utf-8")

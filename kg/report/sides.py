@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.problems import UsageError
+from kg.build.dump import TRIG_INDEX
+from kg.build.pipeline import MANIFEST
 from kg.build.rundir import current_run
+from kg.problems import UsageError
+from kg.project import DUMP, STORE
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -47,11 +50,11 @@ def open_side(path: Path) -> RunSide | FileSide:
 def run_side(run: Path) -> RunSide | FileSide:
     """A run folder, read through its manifest and dump index (or, lacking them, its dump)."""
     try:
-        manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
-        index = json.loads((run / "trig-index.json").read_text(encoding="utf-8"))
+        manifest = json.loads((run / MANIFEST).read_text(encoding="utf-8"))
+        index = json.loads((run / TRIG_INDEX).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        if (run / "kg.trig").is_file():
-            return FileSide(run / "kg.trig")  # a run from before the index: read the dump itself
+        if (run / DUMP).is_file():
+            return FileSide(run / DUMP)  # a run from before the index: read the dump itself
         raise BadSide(f"{run}: not a build folder (no kg.trig, manifest.json or current build in it)") from None
     if not isinstance(manifest, dict) or not isinstance(index, dict) or set(manifest) != set(index):
         raise BadSide(f"{run}: its manifest.json and trig-index.json disagree: build it again")
@@ -72,11 +75,11 @@ class RunSide:
 
     def block(self, graph: str) -> bytes:
         start, end = self.index[graph]
-        with open(self.run / "kg.trig", "rb") as dump:
+        with open(self.run / DUMP, "rb") as dump:
             dump.seek(start)
             data = dump.read(end - start)
         if len(data) != end - start:
-            raise BadSide(f"{self.run / 'kg.trig'}: shorter than its index says: build it again")
+            raise BadSide(f"{self.run / DUMP}: shorter than its index says: build it again")
         return data
 
     def lines(self, graphs: list[str]) -> dict[str, list[str]]:
@@ -94,14 +97,14 @@ class RunSide:
         """Those of `entities` (N-Triples IRIs) typed in some graph of the build, asked of its store."""
         if not entities:
             return set()
-        store = ox.Store.read_only(str(self.run / "store"))
+        store = ox.Store.read_only(str(self.run / STORE))
         rdf_type = ox.NamedNode(RDF_TYPE[1:-1])
         # one index lookup each (a VALUES query over thousands of them was 3x slower)
         return {e for e in entities if next(store.quads_for_pattern(ox.NamedNode(e[1:-1]), rdf_type, None, None), None)}
 
     def names(self, entities: set[str]) -> dict[str, str]:
         """An English (else any) label of each entity IRI that has one, from the store."""
-        store = ox.Store.read_only(str(self.run / "store"))
+        store = ox.Store.read_only(str(self.run / STORE))
         label = ox.NamedNode(RDFS_LABEL)
         out = {}
         for entity in entities:
@@ -193,5 +196,5 @@ def same_graph(old, new, graph: str) -> bool:
 def comparable(old, new):
     """The two sides in a form whose tokens compare: a run against a file reads the run's dump."""
     if isinstance(old, RunSide) != isinstance(new, RunSide):
-        old, new = (FileSide(s.run / "kg.trig") if isinstance(s, RunSide) else s for s in (old, new))
+        old, new = (FileSide(s.run / DUMP) if isinstance(s, RunSide) else s for s in (old, new))
     return old, new
