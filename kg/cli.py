@@ -322,15 +322,15 @@ def diff(project, old, new, fmt, output):
 
     Example: kg diff --format md
     """
-    from kg.atomicfile import write_text_atomic
+    from kg.atomicfile import open_atomic
     from kg.report.diffout import report
 
-    text = report(old, new, project.out, fmt)
     if output:
-        write_text_atomic(output, text)
+        with open_atomic(output, "w", encoding="utf-8") as out:
+            report(old, new, project.out, fmt, out)
         click.echo(f"wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        report(old, new, project.out, fmt, click.get_text_stream("stdout"))
 
 
 def _exit_now(message: str, code: int) -> None:

@@ -19,8 +19,9 @@ two sets of triple lines, and only the lines in one set and not the other are ex
   the other; a removed entity is *merged* into another when one of its names (label or alias)
   now names that other one.
 
-The patch is the exact quad-level difference: applying its deletions and additions to a dataset
-equal to OLD gives one equal to NEW (`kg.report.patch`).
+The patch (`changed_lines`) is the exact quad-level difference, streamed graph by graph without
+any of the above: applying its deletions and additions to a dataset equal to OLD gives one equal
+to NEW (`kg.report.patch`).
 """
 
 from __future__ import annotations
@@ -114,22 +115,35 @@ class Diff:
     entities_merged: list[dict] = field(default_factory=list)  # {"entity", "into", "name"}
     changes: list[Change] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # entity IRI -> a name, for readers
-    patch: list[tuple[str, str, str]] = field(default_factory=list)  # ("D" | "A", graph, triple line)
+    triples: int = 0  # triples removed or added, derived ones included
 
     @property
     def empty(self) -> bool:
-        return not (self.changes or self.sources_added or self.sources_withdrawn or self.patch)
+        return not self.triples
 
 
-def diff_paths(old: Path | None, new: Path | None, build_dir: Path, patch: bool = False) -> Diff:
-    """Compare OLD and NEW (build folders, run folders or RDF files); by default the previous and
-    the current build of `build_dir`."""
+def open_sides(old: Path | None, new: Path | None, build_dir: Path):
+    """OLD and NEW (build folders, run folders or RDF files) ready to compare; by default the
+    previous and the current build of `build_dir`, and with OLD alone, OLD and the current build."""
     old_side = open_side(old) if old is not None else run_side(previous_run(build_dir))
     new_side = open_side(new) if new is not None else run_side(current_run(build_dir))
-    return compare(old_side, new_side, patch=patch)
+    return comparable(old_side, new_side)
 
 
-def compare(old, new, patch: bool = False, graphs: set[str] | None = None, labels: bool = True) -> Diff:
+def changed_lines(old, new):
+    """(graph, lines removed, lines added) for every graph that differs, in graph order, one batch
+    of graphs in memory at a time: what a patch is made of."""
+    suspects = sorted(g for g in set(old.tokens) | set(new.tokens) if not same_graph(old, new, g))
+    for start in range(0, len(suspects), _BATCH):
+        batch = suspects[start:start + _BATCH]
+        old_lines, new_lines = old.lines(batch), new.lines(batch)
+        for graph in batch:
+            before, after = set(old_lines.pop(graph)), set(new_lines.pop(graph))
+            if before != after:
+                yield graph, sorted(before - after), sorted(after - before)
+
+
+def compare(old, new, graphs: set[str] | None = None, labels: bool = True) -> Diff:
     """The difference of two sides; `graphs`, when given, limits it to those (the build knows them);
     `labels`: look up the names of the entities in the stores, for readers."""
     old, new = comparable(old, new)
@@ -143,10 +157,9 @@ def compare(old, new, patch: bool = False, graphs: set[str] | None = None, label
     if len(parts) > 1:
         # fork: the workers inherit the sides and the closure; each sends back its part of the report
         with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
-            done = list(pool.map(_part, [old] * len(parts), [new] * len(parts), parts, [closure] * len(parts),
-                                 [patch] * len(parts)))
+            done = list(pool.map(_part, [old] * len(parts), [new] * len(parts), parts, [closure] * len(parts)))
     else:
-        done = [_part(old, new, suspects, closure, patch)]
+        done = [_part(old, new, suspects, closure)]
     typed_old: set[str] = set()
     typed_new: set[str] = set()
     renamed: dict[str, dict[str, str]] = defaultdict(dict)  # entity -> names it gained (folded -> as written)
@@ -156,7 +169,7 @@ def compare(old, new, patch: bool = False, graphs: set[str] | None = None, label
         result.sources_added += part.diff.sources_added
         result.sources_withdrawn += part.diff.sources_withdrawn
         result.changes += part.diff.changes
-        result.patch += part.diff.patch
+        result.triples += part.diff.triples
         result.labels.update(part.diff.labels)
         typed_old |= part.typed_old
         typed_new |= part.typed_new
@@ -190,7 +203,7 @@ class _Part:
     lost_names: dict = field(default_factory=lambda: defaultdict(dict))
 
 
-def _part(old, new, graphs: list[str], closure: _Closure, patch: bool) -> _Part:
+def _part(old, new, graphs: list[str], closure: _Closure) -> _Part:
     part = _Part(Diff("", ""))
     for start in range(0, len(graphs), _BATCH):
         batch = graphs[start:start + _BATCH]  # a file side reads every graph of a batch in one pass
@@ -198,7 +211,7 @@ def _part(old, new, graphs: list[str], closure: _Closure, patch: bool) -> _Part:
         for graph in batch:
             before, after = set(old_lines.pop(graph)), set(new_lines.pop(graph))
             _graph_changes(graph, before, after, closure, part.diff, part.typed_old, part.typed_new, part.renamed,
-                           part.lost_names, in_old=graph in old.tokens, in_new=graph in new.tokens, patch=patch)
+                           part.lost_names, in_old=graph in old.tokens, in_new=graph in new.tokens)
     return part
 
 
@@ -223,12 +236,11 @@ def _split(old, new, graphs: list[str]) -> list[list[str]]:
 
 
 def _graph_changes(graph, before, after, closure, result, typed_old, typed_new, renamed, lost_names, *,
-                   in_old, in_new, patch) -> None:
+                   in_old, in_new) -> None:
     removed, added = before - after, after - before
     if not removed and not added:
         return
-    if patch:
-        result.patch += [("D", graph, line) for line in sorted(removed)] + [("A", graph, line) for line in sorted(added)]
+    result.triples += len(removed) + len(added)
     # each line is split once: the differing ones here, the common ones in _index
     gone_triples = [tuple(line.split(" ", 2)) for line in removed]
     came_triples = [tuple(line.split(" ", 2)) for line in added]
