@@ -134,8 +134,7 @@ def changed_lines(old, new):
     """(graph, lines removed, lines added) for every graph that differs, in graph order, one batch
     of graphs in memory at a time: what a patch is made of."""
     suspects = sorted(g for g in set(old.tokens) | set(new.tokens) if not same_graph(old, new, g))
-    for start in range(0, len(suspects), _BATCH):
-        batch = suspects[start:start + _BATCH]
+    for batch in _batches(old, new, suspects):
         old_lines, new_lines = old.lines(batch), new.lines(batch)
         for graph in batch:
             before, after = set(old_lines.pop(graph)), set(new_lines.pop(graph))
@@ -184,7 +183,27 @@ def compare(old, new, graphs: set[str] | None = None, labels: bool = True) -> Di
     return result
 
 
-_BATCH = 2000  # graphs read per pass of a file side (bounds the lines held at once)
+# Triples held at once (both sides) when reading a file: each batch costs a pass over both files,
+# and ~2 million lines take ~400 MB as Python strings.
+BATCH_TRIPLES = 2_000_000
+
+
+def _batches(old, new, graphs: list[str]):
+    """The graphs in consecutive batches: one graph at a time from runs (one seek each), and from
+    files as many as hold BATCH_TRIPLES (a file side reads every graph of a batch in one pass)."""
+    if isinstance(old, RunSide):
+        yield from ([g] for g in graphs)
+        return
+    batch, held = [], 0
+    for graph in graphs:
+        size = sum(side.tokens.get(graph, (0, 0))[0] for side in (old, new))
+        if batch and held + size > BATCH_TRIPLES:
+            yield batch
+            batch, held = [], 0
+        batch.append(graph)
+        held += size
+    if batch:
+        yield batch
 # Changed graphs over this many bytes of TriG (both sides) are compared by one process per core:
 # reading and explaining a line costs a few microseconds of Python, and two unrelated
 # 10,000-article builds differ in 6.6 million lines.
@@ -205,8 +224,7 @@ class _Part:
 
 def _part(old, new, graphs: list[str], closure: _Closure) -> _Part:
     part = _Part(Diff("", ""))
-    for start in range(0, len(graphs), _BATCH):
-        batch = graphs[start:start + _BATCH]  # a file side reads every graph of a batch in one pass
+    for batch in _batches(old, new, graphs):
         old_lines, new_lines = old.lines(batch), new.lines(batch)
         for graph in batch:
             before, after = set(old_lines.pop(graph)), set(new_lines.pop(graph))
