@@ -117,10 +117,6 @@ class Diff:
     labels: dict[str, str] = field(default_factory=dict)  # entity IRI -> a name, for readers
     triples: int = 0  # triples removed or added, derived ones included
 
-    @property
-    def empty(self) -> bool:
-        return not self.triples
-
 
 def open_sides(old: Path | None, new: Path | None, build_dir: Path):
     """OLD and NEW (build folders, run folders or RDF files) ready to compare; by default the
@@ -159,8 +155,7 @@ def compare(old, new, graphs: set[str] | None = None, labels: bool = True) -> Di
             done = list(pool.map(_part, [old] * len(parts), [new] * len(parts), parts, [closure] * len(parts)))
     else:
         done = [_part(old, new, suspects, closure)]
-    typed_old: set[str] = set()
-    typed_new: set[str] = set()
+    retyped: set[str] = set()  # entities whose type triples differ somewhere: added, removed or neither
     renamed: dict[str, dict[str, str]] = defaultdict(dict)  # entity -> names it gained (folded -> as written)
     lost_names: dict[str, dict[str, str]] = defaultdict(dict)
     for part in done:  # in graph order: the parts are consecutive runs of the sorted graphs
@@ -170,12 +165,11 @@ def compare(old, new, graphs: set[str] | None = None, labels: bool = True) -> Di
         result.changes += part.diff.changes
         result.triples += part.diff.triples
         result.labels.update(part.diff.labels)
-        typed_old |= part.typed_old
-        typed_new |= part.typed_new
+        retyped |= part.retyped
         for mine, theirs in ((renamed, part.renamed), (lost_names, part.lost_names)):
             for entity, names in theirs.items():
                 mine[entity].update(names)
-    _entities(old, new, typed_old | typed_new, renamed, lost_names, result)
+    _entities(old, new, retyped, renamed, lost_names, result)
     if labels:
         _name_entities(old, new, result)
     else:
@@ -216,8 +210,7 @@ class _Part:
     """What one worker found in its share of the changed graphs."""
 
     diff: Diff
-    typed_old: set[str] = field(default_factory=set)
-    typed_new: set[str] = field(default_factory=set)
+    retyped: set[str] = field(default_factory=set)
     renamed: dict = field(default_factory=lambda: defaultdict(dict))
     lost_names: dict = field(default_factory=lambda: defaultdict(dict))
 
@@ -228,8 +221,8 @@ def _part(old, new, graphs: list[str], closure: _Closure) -> _Part:
         old_lines, new_lines = old.lines(batch), new.lines(batch)
         for graph in batch:
             before, after = set(old_lines.pop(graph)), set(new_lines.pop(graph))
-            _graph_changes(graph, before, after, closure, part.diff, part.typed_old, part.typed_new, part.renamed,
-                           part.lost_names, in_old=graph in old.tokens, in_new=graph in new.tokens)
+            _graph_changes(graph, before, after, closure, part.diff, part.retyped, part.renamed, part.lost_names,
+                           in_old=graph in old.tokens, in_new=graph in new.tokens)
     return part
 
 
@@ -253,7 +246,7 @@ def _split(old, new, graphs: list[str]) -> list[list[str]]:
     return shares + [current] if current else shares
 
 
-def _graph_changes(graph, before, after, closure, result, typed_old, typed_new, renamed, lost_names, *,
+def _graph_changes(graph, before, after, closure, result, retyped, renamed, lost_names, *,
                    in_old, in_new) -> None:
     removed, added = before - after, after - before
     if not removed and not added:
@@ -265,8 +258,7 @@ def _graph_changes(graph, before, after, closure, result, typed_old, typed_new, 
     touched = {t[0] for t in gone_triples} | {t[0] for t in came_triples}
     common = _index(before & after, touched, result.labels)
     old_index, new_index = _with(common, gone_triples, result.labels), _with(common, came_triples, result.labels)
-    typed_old |= _typed(gone_triples)
-    typed_new |= _typed(came_triples)
+    retyped |= _typed(gone_triples) | _typed(came_triples)
     old_stmts, new_stmts = _statements(old_index, before), _statements(new_index, after)
     if in_old and in_new:
         result.graphs_changed += 1
