@@ -246,15 +246,3 @@ def test_previous_points_to_the_build_before(tmp_path):
         runs.append(current_run(project.out))
     assert previous_run(project.out) == runs[-2] and runs[-2].is_dir()
 
-
-def test_workers_give_the_same_report(builds, monkeypatch):
-    """Large diffs are split between processes (kg.report.diff.PARALLEL_BYTES): same report, same order."""
-    from kg.report import diff as diff_module
-
-    project, _ = builds
-    sequential = diff_json(project)
-    monkeypatch.setattr(diff_module, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(diff_module.os, "cpu_count", lambda: 2)
-    sides = [diff_module.run_side(r) for r in (previous_run(project.out), current_run(project.out))]
-    assert len(diff_module._split(*sides, [KCP, ARTICLE, NEW_ARTICLE])) == 2
-    assert diff_json(project) == sequential

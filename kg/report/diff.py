@@ -27,11 +27,8 @@ to NEW (`kg.report.patch`).
 from __future__ import annotations
 
 import functools
-import multiprocessing
-import os
 import re
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,27 +145,18 @@ def compare(old, new, graphs: set[str] | None = None, labels: bool = True) -> Di
     if not suspects:
         return result
     closure = _Closure(_ontology_lines(old, new))
-    parts = _split(old, new, suspects)
-    if len(parts) > 1:
-        # fork: the workers inherit the sides and the closure; each sends back its part of the report
-        with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
-            done = list(pool.map(_part, [old] * len(parts), [new] * len(parts), parts, [closure] * len(parts)))
-    else:
-        done = [_part(old, new, suspects, closure)]
+    # One process: two worker processes, each taking half of the graphs, made a full 10,000-article
+    # diff slower on this project's two shared cores (31.6 s against 22.6 s): sending 650,000
+    # changes back to the parent cost more than the second core gave.
     retyped: set[str] = set()  # entities whose type triples differ somewhere: added, removed or neither
     renamed: dict[str, dict[str, str]] = defaultdict(dict)  # entity -> names it gained (folded -> as written)
     lost_names: dict[str, dict[str, str]] = defaultdict(dict)
-    for part in done:  # in graph order: the parts are consecutive runs of the sorted graphs
-        result.graphs_changed += part.diff.graphs_changed
-        result.sources_added += part.diff.sources_added
-        result.sources_withdrawn += part.diff.sources_withdrawn
-        result.changes += part.diff.changes
-        result.triples += part.diff.triples
-        result.labels.update(part.diff.labels)
-        retyped |= part.retyped
-        for mine, theirs in ((renamed, part.renamed), (lost_names, part.lost_names)):
-            for entity, names in theirs.items():
-                mine[entity].update(names)
+    for batch in _batches(old, new, suspects):
+        old_lines, new_lines = old.lines(batch), new.lines(batch)
+        for graph in batch:
+            before, after = set(old_lines.pop(graph)), set(new_lines.pop(graph))
+            _graph_changes(graph, before, after, closure, result, retyped, renamed, lost_names,
+                           in_old=graph in old.tokens, in_new=graph in new.tokens)
     _entities(old, new, retyped, renamed, lost_names, result)
     if labels:
         _name_entities(old, new, result)
@@ -198,54 +186,6 @@ def _batches(old, new, graphs: list[str]):
         held += size
     if batch:
         yield batch
-# Changed graphs over this many bytes of TriG (both sides) are compared by one process per core:
-# reading and explaining a line costs a few microseconds of Python, and two unrelated
-# 10,000-article builds differ in 6.6 million lines.
-PARALLEL_BYTES = 32 << 20
-MAX_WORKERS = 4
-
-
-@dataclass
-class _Part:
-    """What one worker found in its share of the changed graphs."""
-
-    diff: Diff
-    retyped: set[str] = field(default_factory=set)
-    renamed: dict = field(default_factory=lambda: defaultdict(dict))
-    lost_names: dict = field(default_factory=lambda: defaultdict(dict))
-
-
-def _part(old, new, graphs: list[str], closure: _Closure) -> _Part:
-    part = _Part(Diff("", ""))
-    for batch in _batches(old, new, graphs):
-        old_lines, new_lines = old.lines(batch), new.lines(batch)
-        for graph in batch:
-            before, after = set(old_lines.pop(graph)), set(new_lines.pop(graph))
-            _graph_changes(graph, before, after, closure, part.diff, part.retyped, part.renamed, part.lost_names,
-                           in_old=graph in old.tokens, in_new=graph in new.tokens)
-    return part
-
-
-def _split(old, new, graphs: list[str]) -> list[list[str]]:
-    """The graphs in consecutive shares of about equal size, one per worker (one share for files,
-    whose every pass reads the whole file, and for small changes)."""
-    if not (isinstance(old, RunSide) and isinstance(new, RunSide)):
-        return [graphs]
-    sizes = [sum(side.index[g][1] - side.index[g][0] for side in (old, new) if g in side.index) for g in graphs]
-    total = sum(sizes)
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if total < PARALLEL_BYTES or workers < 2:
-        return [graphs]
-    shares, current, filled = [], [], 0
-    for graph, size in zip(graphs, sizes):
-        current.append(graph)
-        filled += size
-        if filled >= total * (len(shares) + 1) / workers and len(shares) < workers - 1:
-            shares.append(current)
-            current = []
-    return shares + [current] if current else shares
-
-
 def _graph_changes(graph, before, after, closure, result, retyped, renamed, lost_names, *,
                    in_old, in_new) -> None:
     removed, added = before - after, after - before
