@@ -1,11 +1,12 @@
 """Diff benchmark: `kg diff` between builds of the synthetic corpus, wall time and peak memory.
 
-Builds (each by the real `kg build`; at 10,000 articles it writes no view): A, the corpus; B, the same again (an
-unchanged pair); C, B with 1% of the articles edited (a figure revised and a label changed in
-each); D, another corpus of the same size (seed 1: every graph differs). Each `kg diff` runs as
-its own process; peak memory is the largest sum of the resident sets of it and its workers
-(sampled every 50 ms from /proc), at least its own maximum (os.wait4). The baseline, in the
-same run, is the floor of any comparison of two dumps: parsing both TriG files with pyoxigraph.
+Builds (each by the real `kg build`; at 10,000 articles it writes no view): A, the corpus; B, the
+same again (an unchanged pair); C, B with 1% of the articles edited (a figure revised and a label
+changed in each); D, another corpus of the same size (seed 1: every graph differs). Each
+`kg diff` runs as its own process writing to a file (-o); peak memory is the largest sum of the
+resident sets of it and any children, sampled every 50 ms from /proc (os.wait4's maximum alone
+misleads: a forked child starts with the bench's own resident set). The baseline, in the same
+run, is the floor of any comparison of two dumps: parsing both TriG files with pyoxigraph.
 
     python benchmarks/diff_bench.py 10000 [--work /tmp/kg-diff-bench]
 
@@ -38,7 +39,7 @@ BASELINE = ("import sys, pyoxigraph as ox\n"
 
 
 def tree_rss(pid: int) -> int:
-    """Resident kB of a process and all its descendants (kg diff forks workers for large diffs)."""
+    """Resident kB of a process and all its descendants."""
     total = 0
     try:
         with open(f"/proc/{pid}/status") as status:
@@ -51,7 +52,7 @@ def tree_rss(pid: int) -> int:
 
 
 def timed(args: list[str]) -> tuple[float, float, bytes]:
-    """Wall seconds, peak RSS in MB (the sum over the process and its workers, sampled every
+    """Wall seconds, peak RSS in MB (the sum over the process and its children, sampled every
     50 ms) and standard output of one process."""
     started = time.perf_counter()
     peak = [0]
@@ -74,7 +75,7 @@ def timed(args: list[str]) -> tuple[float, float, bytes]:
         if os.waitstatus_to_exitcode(status) != 0:
             errors.seek(0)
             raise SystemExit(f"{' '.join(args[:4])} failed: {errors.read().decode()[-2000:]}")
-    return wall, max(peak[0], usage.ru_maxrss) / 1024, stdout
+    return wall, (peak[0] or usage.ru_maxrss) / 1024, stdout
 
 
 def kg(*args: str) -> list[str]:

@@ -309,7 +309,8 @@ def _push_patch(patch: Path, url: str, protocol: str, auth, query_url) -> None:
 @project_options
 @click.argument("old", required=False, type=click.Path(path_type=Path))
 @click.argument("new", required=False, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "nq"]), default="md", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(__import__("kg.report.diffout", fromlist=["FORMATS"]).FORMATS),
+              default="md", show_default=True,
               help="md to read, json for scripts, nq for an RDF Patch that `kg push --patch` applies to a server.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of standard output.")
