@@ -1,9 +1,10 @@
 """`kg diff`: two real builds of an edited copy of the test seeds, compared through the CLI.
 
-The edit: a figure revised (the Kenkiyak-Kumkol capacity, 10 -> 12 Mt/yr), a statement removed
-(its diameter), an article added (synthetic: one entity, one relation), an alias renamed (CITIC's
-"Citic Group"). The diff must report exactly those, and its patch applied to a real Oxigraph
-server holding the old build must give the new build's quads.
+The edit: a figure revised (the Kenkiyak-Kumkol capacity, 10 -> 12 Mt/yr), a date corrected (its
+commissioning, 2009-07-11 -> 2009-07-12), a statement removed (its diameter), an article added
+(synthetic: one entity, one relation), an alias renamed (CITIC's "Citic Group"). The diff must
+report exactly those, and its patch applied to a real Oxigraph server holding the old build must
+give the new build's quads.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def edit(seeds: Path) -> None:
     kcp = seeds / "reference" / "kcp.yaml"
     replace(kcp, "property: capacity, value: {amount: 10, unit: Mt/yr}", "property: capacity, value: {amount: 12, unit: Mt/yr}")
     replace(kcp, "  - {subject: kenkiyak-kumkol, property: diameter, value: {amount: 813, unit: mm}}\n", "")
+    replace(kcp, "property: commissioned, value: 2009-07-11,", "property: commissioned, value: 2009-07-12,")
     replace(seeds / "facts" / "000_617ef15b8252d5c0.yaml", "aliases: [Citic Group]", "aliases: [CITIC Limited]")
     (seeds / "articles" / "001_test.txt").write_text(
         "ASTANA – KazMunayGas and CNPC signed an agreement on gas supplies on 3 July 2024.\n", encoding="utf-8")
@@ -89,6 +91,8 @@ EXPECTED = {
     ("changed", "statement", KCP, f"{RES}kenkiyak-kumkol", "https://w3id.org/kzcn/ontology#capacity",
      "10 million tonnes per year", "12 million tonnes per year"),
     ("removed", "statement", KCP, f"{RES}kenkiyak-kumkol", "https://w3id.org/kzcn/ontology#diameter", "813 millimetres", None),
+    ("changed", "statement", KCP, f"{RES}kenkiyak-kumkol", "https://w3id.org/kzcn/ontology#commissioned",
+     "2009-07-11", "2009-07-12"),
     ("changed", "detail", ARTICLE, f"{RES}citic", "http://www.w3.org/2004/02/skos/core#altLabel", "Citic Group", "CITIC Limited"),
     ("added", "statement", NEW_ARTICLE, AGREEMENT, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", None, "kc:Agreement"),
     ("added", "statement", NEW_ARTICLE, AGREEMENT, "https://w3id.org/kzcn/ontology#party", None, "cnpc"),
@@ -107,13 +111,15 @@ def test_diff_reports_exactly_the_edits(builds):
     assert report["graphs"]["changed"] == 2  # KCP's source and the alias's article
     capacity = next(c for c in report["changes"] if c["property"].endswith("#capacity"))
     assert capacity["figure"] is True
+    commissioned = next(c for c in report["changes"] if c["property"].endswith("#commissioned"))
+    assert commissioned["figure"] is False and commissioned["new"]["note"] == "first oil"
     party = next(c for c in report["changes"] if c["property"].endswith("#party"))
     assert party["new"]["quote"] == "KazMunayGas and CNPC signed" and party["new"]["span"] == "9-36"
 
 
 def test_build_summary_says_what_changed(builds):
     _, summary = builds
-    assert summary.changes == ("+2 statements, −1, 1 figure changed, 2 names or details changed, "
+    assert summary.changes == ("+2 statements, −1, 1 figure changed, 1 value changed, 2 names or details changed, "
                                "1 article added, 1 entity added")
     assert "since the previous build: +2 statements" in "\n".join(summary.lines())
 
@@ -246,3 +252,16 @@ def test_previous_points_to_the_build_before(tmp_path):
         runs.append(current_run(project.out))
     assert previous_run(project.out) == runs[-2] and runs[-2].is_dir()
 
+
+
+def test_an_unreadable_previous_build_never_fails_the_build(tmp_path):
+    project = Project(root=REPO, seeds=tmp_path / "seeds", build_dir=tmp_path / "build")
+    shutil.copytree(REPO / "tests" / "data" / "seeds", project.seeds)
+    build(project)
+    (current_run(project.out) / "trig-index.json").write_text("{}", encoding="utf-8")  # disagrees with the manifest
+    kcp = project.seeds / "reference" / "kcp.yaml"
+    kcp.write_text(kcp.read_text(encoding="utf-8").replace("amount: 10, unit: Mt/yr", "amount: 11, unit: Mt/yr"),
+                              encoding="utf-8")
+    summary = build(project)
+    assert summary.changes.startswith("not known: the previous build cannot be read (")
+    assert "disagree" in summary.changes

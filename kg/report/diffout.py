@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kg.build.stats import plural
+from kg.problems import UsageError
 from kg.report.diff import Change, Diff, changed_lines, compare, open_sides, short
 from kg.report.sides import run_side
 
@@ -37,13 +38,18 @@ def report(old: Path | None, new: Path | None, build_dir: Path, fmt: str, out: T
 
 
 def since_previous(old_run: Path, new_run: Path, graphs: set[str]) -> str:
-    """The summary line of what a build changed: `graphs` are those whose cache key differs."""
-    old, new = run_side(old_run), run_side(new_run)
-    size = sum(side.index[g][1] - side.index[g][0] for side in (old, new) if hasattr(side, "index")
-               for g in graphs if g in side.index)
-    if not hasattr(old, "index") or size > BUILD_DIFF_BYTES:
-        return f"{plural(len(graphs), 'graph')} compiled again (`kg diff` says what changed)"
-    return summary_line(compare(old, new, graphs=graphs, labels=False))
+    """The summary line of what a build changed: `graphs` are those whose cache key differs.
+    A previous build that cannot be read (removed by hand, from an old version) never fails the
+    build: the line says so."""
+    try:
+        old, new = run_side(old_run), run_side(new_run)
+        size = sum(side.index[g][1] - side.index[g][0] for side in (old, new) if hasattr(side, "index")
+                   for g in graphs if g in side.index)
+        if not hasattr(old, "index") or size > BUILD_DIFF_BYTES:
+            return f"{plural(len(graphs), 'graph')} compiled again (`kg diff` says what changed)"
+        return summary_line(compare(old, new, graphs=graphs, labels=False))
+    except (UsageError, OSError, ValueError, SyntaxError) as exc:
+        return f"not known: the previous build cannot be read ({exc})"
 
 
 
