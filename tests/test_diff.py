@@ -261,7 +261,7 @@ def test_an_unreadable_previous_build_never_fails_the_build(tmp_path):
     (current_run(project.out) / "trig-index.json").write_text("{}", encoding="utf-8")  # disagrees with the manifest
     kcp = project.seeds / "reference" / "kcp.yaml"
     kcp.write_text(kcp.read_text(encoding="utf-8").replace("amount: 10, unit: Mt/yr", "amount: 11, unit: Mt/yr"),
-                              encoding="utf-8")
+                   encoding="utf-8")
     summary = build(project)
     assert summary.changes.startswith("not known: the previous build cannot be read (")
     assert "disagree" in summary.changes
