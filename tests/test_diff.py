@@ -265,3 +265,16 @@ def test_an_unreadable_previous_build_never_fails_the_build(tmp_path):
     summary = build(project)
     assert summary.changes.startswith("not known: the previous build cannot be read (")
     assert "disagree" in summary.changes
+
+
+def test_a_file_that_interleaves_graphs_is_read_in_batches(tmp_path):
+    """A file whose graphs come back later cannot be read a graph at a time: the same report."""
+    g2 = f"<{RES}source/U>"
+    rows = [f'<{RES}x> {_LABEL} "X"@en {_G} .', f'<{RES}y> {_LABEL} "Y"@en {g2} .', f"<{RES}x> {_TYPE} {_ORG} {_G} ."]
+    old, new, grouped = tmp_path / "old.nq", tmp_path / "new.nq", tmp_path / "grouped.nq"
+    old.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    new.write_text("\n".join(rows).replace('"X"@en', '"X2"@en') + "\n", encoding="utf-8")
+    grouped.write_text("\n".join([rows[0], rows[2], rows[1]]).replace('"X"@en', '"X2"@en') + "\n", encoding="utf-8")
+    interleaved, by_graph = (json.loads(kg("diff", str(old), str(n), "--format", "json").output) for n in (new, grouped))
+    assert lines(interleaved) == lines(by_graph) == {
+        ("changed", "detail", _G[1:-1], f"{RES}x", _LABEL[1:-1], "X @en", "X2 @en")}

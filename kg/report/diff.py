@@ -34,7 +34,7 @@ from pathlib import Path
 
 from kg.build.rundir import current_run, previous_run
 from kg.vocab import ONTOLOGY_IRI, PREFIXES, RESOURCE, entity_id_of
-from kg.report.sides import RDF_TYPE, RunSide, comparable, open_side, run_side, same_graph
+from kg.report.sides import RDF_TYPE, comparable, open_side, run_side, same_graph
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -171,9 +171,9 @@ BATCH_TRIPLES = 2_000_000
 
 
 def _batches(old, new, graphs: list[str]):
-    """The graphs in consecutive batches: one graph at a time from runs (one seek each), and from
-    files as many as hold BATCH_TRIPLES (a file side reads every graph of a batch in one pass)."""
-    if isinstance(old, RunSide):
+    """The graphs in consecutive batches: one graph at a time where both sides read a graph alone
+    (one seek each), else as many as hold BATCH_TRIPLES (a batch is one pass over both files)."""
+    if old.seekable and new.seekable:
         yield from ([g] for g in graphs)
         return
     batch, held = [], 0

@@ -15,6 +15,7 @@ millions of triples that did not change.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,8 @@ class RunSide:
     tokens: dict[str, str]
     index: dict[str, list[int]]
 
+    seekable = True  # a graph is read alone, through the dump's index
+
     @property
     def label(self) -> str:
         return str(self.run)
@@ -117,10 +120,17 @@ class RunSide:
 
 @dataclass
 class FileSide:
-    """A TriG, N-Quads or N-Triples file, read in streaming passes."""
+    """A TriG, N-Quads or N-Triples file, parsed once.
+
+    The pass that takes the tokens also writes every triple line to a temporary spool file, with
+    the byte range of each graph when the file keeps each graph's quads together (a TriG dump,
+    `kg export --format nq`): graphs are then read back like a run's, one seek each, and the file
+    is never parsed again. Otherwise graphs are read from the spool in batches."""
 
     path: Path
     _tokens: dict[str, tuple[int, int]] | None = None
+    _spool: object = None  # the temporary file of lines, "S P O\n" in UTF-8
+    _ranges: dict[str, list[int]] | None = None  # graph -> [start, end) in the spool, if contiguous
 
     @property
     def label(self) -> str:
@@ -148,18 +158,50 @@ class FileSide:
             raise BadSide(f"{self.path}: cannot be read: {exc.strerror or exc}") from None
 
     @property
+    def seekable(self) -> bool:
+        """Whether a graph can be read alone (its lines are contiguous in the spool)."""
+        self._read()
+        return self._ranges is not None
+
+    @property
     def tokens(self) -> dict[str, tuple[int, int]]:
+        self._read()
+        return self._tokens
+
+    def _read(self) -> None:
+        """The one parse: tokens, spool and ranges."""
         if self._tokens is None:
             count: dict[str, int] = {}
             total: dict[str, int] = {}
+            ranges: dict[str, list[int]] | None = {}
+            spool = tempfile.TemporaryFile()
+            position, last = 0, None
             for graph, line in self._quads():
                 count[graph] = count.get(graph, 0) + 1
                 # hash() is salted per process: fine, tokens are only compared within one run
                 total[graph] = (total.get(graph, 0) + hash(line)) & _MASK
-            self._tokens = {g: (count[g], total[g]) for g in count}
-        return self._tokens
+                data = (line + "\n").encode("utf-8")
+                spool.write(data)
+                if ranges is not None and graph != last:
+                    if graph in ranges:
+                        ranges = None  # the graph comes back later: read in batches, not by range
+                    else:
+                        ranges[graph] = [position, position]
+                    last = graph
+                position += len(data)
+                if ranges is not None:
+                    ranges[graph][1] = position
+            self._tokens, self._spool, self._ranges = {g: (count[g], total[g]) for g in count}, spool, ranges
+
+    def _spooled(self, start: int = 0, end: int | None = None) -> list[str]:
+        self._spool.seek(start)
+        data = self._spool.read() if end is None else self._spool.read(end - start)
+        return data.decode("utf-8").split("\n")[:-1]
 
     def lines(self, graphs: list[str]) -> dict[str, list[str]]:
+        self._read()
+        if self._ranges is not None:
+            return {g: self._spooled(*self._ranges[g]) if g in self._ranges else [] for g in graphs}
         wanted = set(graphs)
         out: dict[str, list[str]] = {g: [] for g in graphs}
         for graph, line in self._quads():
@@ -168,12 +210,14 @@ class FileSide:
         return out
 
     def declared(self, entities: set[str]) -> set[str]:
-        """Those of `entities` typed in some graph of the file (one pass)."""
+        """Those of `entities` typed in some graph of the file (one pass over the spool)."""
         if not entities:
             return set()
+        self._read()
         found = set()
-        for _, line in self._quads():
-            subject, _, rest = line.partition(" ")
+        self._spool.seek(0)
+        for row in self._spool:
+            subject, _, rest = row.decode("utf-8").partition(" ")
             if subject in entities and rest.startswith(RDF_TYPE):
                 found.add(subject)
         return found
