@@ -68,7 +68,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from kg.query.run import prepare
-    from servers import free_port  # tests/servers.py
+    from testkit.servers import free_port
 
     library = load_library(REPO / "queries")
     sparql = prepare(library[args.query])
@@ -106,7 +106,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
-    sys.path.insert(0, str(REPO / "tests"))
     main()

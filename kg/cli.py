@@ -304,8 +304,10 @@ def serve(project, host, port, ui_port, timeout_s, writable, warm, allow_service
 @click.option("--prune", "query_url", default=None, metavar="QUERY_URL",
               help="Also delete the server's graphs of this project that the build no longer has "
                    "(an article removed); QUERY_URL is the server's SPARQL query endpoint, used to list them.")
+@click.option("--patch", "patch", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Apply this `kg diff --format nq` patch (by SPARQL Update, with --protocol update) instead of pushing the build.")
 @reports_problems
-def push(project, url, protocol, user, query_url):
+def push(project, url, protocol, user, query_url, patch):
     """Upload every named graph of the build to a SPARQL server, replacing earlier copies.
 
     Example: kg push --endpoint http://127.0.0.1:7878/store --prune http://127.0.0.1:7878/query
@@ -315,14 +317,56 @@ def push(project, url, protocol, user, query_url):
     from kg.serve.push import push as upload
 
     check_url(url)  # before the progress bar: a bad address is one line
-    store = open_store(project.out)
     auth = Credentials(user, os.environ.get("KG_PASSWORD") or _ask_password(user)) if user else None
+    if patch is not None:
+        _push_patch(patch, url, protocol, auth, query_url)
+        return
+    store = open_store(project.out)
     with click.progressbar(length=len(store), label="pushing", file=sys.stderr) as bar:
         pushed = upload(store, url, protocol=protocol, auth=auth, progress=bar.update)
     click.echo(f"pushed {pushed.graphs} graphs, {pushed.triples:,} triples to {redact(url)}")
     if query_url:
         removed = prune(store, url, query_url, protocol=protocol, auth=auth)
         click.echo(f"deleted {len(removed)} graph(s) the build no longer has" + "".join(f"\n  {g}" for g in removed))
+
+
+def _push_patch(patch: Path, url: str, protocol: str, auth, query_url) -> None:
+    from kg.query.endpoint import redact
+    from kg.report.patch import apply_patch
+
+    if protocol != "update" or query_url:
+        raise UsageError("--patch is applied by SPARQL Update: give the update URL with --protocol update (and no --prune)")
+    done = apply_patch(patch, url, auth)
+    click.echo(f"patched {redact(url)}: {done.deleted:,} triples deleted, {done.added:,} added")
+
+
+@main.command()
+@project_options
+@click.argument("old", required=False, type=click.Path(path_type=Path))
+@click.argument("new", required=False, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(__import__("kg.report.diffout", fromlist=["FORMATS"]).FORMATS),
+              default="md", show_default=True,
+              help="md to read, json for scripts, nq for an RDF Patch that `kg push --patch` applies to a server.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of standard output.")
+@reports_problems
+def diff(project, old, new, fmt, output):
+    """What changed between two builds, by entity and property, each change with its source graph.
+
+    OLD and NEW are build folders, run folders (build/runs/ID), or TriG / N-Quads files; without
+    them, the previous build and the current one; with OLD alone, OLD and the current build.
+
+    Example: kg diff --format md
+    """
+    from kg.atomicfile import open_atomic
+    from kg.report.diffout import report
+
+    if output:
+        with open_atomic(output, "w", encoding="utf-8") as out:
+            report(old, new, project.out, fmt, out)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        report(old, new, project.out, fmt, click.get_text_stream("stdout"))
 
 
 def _exit_now(message: str, code: int) -> None:

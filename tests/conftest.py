@@ -16,7 +16,7 @@ from testkit import CHROMIUM, CHROMIUM_ARGS, REPO, SEEDS
 
 
 # fixtures that start a real server: a test that uses one is marked `server`
-SERVER_FIXTURES = {"service", "served", "oxigraph", "virtuoso"}
+SERVER_FIXTURES = {"service", "served", "odd_service", "oxigraph", "virtuoso"}
 
 
 def pytest_collection_modifyitems(items):

@@ -186,6 +186,7 @@ def test_hostile_text_in_the_html_briefing_shows_as_text(odd_build, browser, tmp
     assert requests == [path.as_uri()] and errors == []
 
 
+@pytest.mark.server
 def test_endpoint_gives_the_same_markdown_and_the_served_page_offers_it(seed_build):
     with serving(seed_build, load_library(REPO / "queries"), port=free_port(), ui_port=free_port()) as running:
         for name, holds in (("CNPC", "45 billion"), ("Reconstruction of roads of national importance", "### scope of works")):
@@ -288,6 +289,7 @@ def test_query_page_names_pages_sorts_filters_offline(odd_service, browser):
     assert all(url.startswith(odd_service.pages) for url in requests), "only the local pages: no other host"
 
 
+@pytest.mark.server
 def test_warm_runs_the_listing_at_start_and_an_unknown_name_is_one_line(seed_build):
     said = []
     with serving(seed_build, load_library(REPO / "queries"), port=free_port(), ui_port=free_port(), warm=("meetings",),

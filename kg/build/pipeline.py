@@ -218,8 +218,9 @@ def _build(project: Project, view, progress: Progress) -> Summary:
     with clock("read, check, compile"):
         prepared = prepare(project, cache, progress)
     manifest = {graph: entry.key for graph, entry in prepared.graphs.items()}
-    previous = _previous_build(project.out)
+    previous = last = _previous_build(project.out)
     changed = _changed_graphs(previous[1], manifest) if previous is not None else set(manifest)
+    rekeyed = changed  # the graphs whose inputs changed since the last build, whatever the way of building
     if previous is not None and _mostly_changed(changed, previous[1], manifest, prepared):
         previous, changed = None, set(manifest)
     with new_run(project.out) as run:
@@ -241,6 +242,10 @@ def _build(project: Project, view, progress: Progress) -> Summary:
                        previous[0] if previous is not None else None, set(manifest) - changed)
         with clock("summary"):
             summary = summarize(store, project.out, totals)
+            if last is not None:
+                from kg.report.diffout import since_previous  # here: kg.report reads what this module writes
+
+                summary.changes = since_previous(last[0], run, rekeyed)
             (run / TOTALS).write_text(json.dumps({"quads": summary.quads, "statements": summary.statements}),
                                       encoding="utf-8")
         if view is not None and summary.entity_count <= VIEW_LIMIT:

@@ -6,6 +6,7 @@ Layout of ``build/``::
     runs/<id>/kg.trig    the same quads as TriG
     runs/<id>/graph.html the graph view
     current -> runs/<id> the build in use (replaced atomically with os.replace)
+    previous -> runs/<id> the build `current` pointed to before the last switch (what `kg diff` compares)
     store, kg.trig, graph.html -> current/...   stable paths for users and servers
 
 A build writes a complete new run folder first and swaps ``current`` last, so a crash or an
@@ -67,22 +68,30 @@ def new_run(build_dir: Path):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _prune(runs, keep=final)
+    _prune(runs, keep={final.name, _target_name(build_dir / "previous")})
 
 
 def _make_current(build_dir: Path, run: Path) -> None:
     link = build_dir / "current"
-    tmp_link = build_dir / f".current-{os.getpid()}"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    tmp_link.symlink_to(Path("runs") / run.name)
-    os.replace(tmp_link, link)  # atomic on POSIX: readers see the old or the new run, never none
+    before = os.readlink(link) if link.is_symlink() else None
+    _point(build_dir, "current", Path("runs") / run.name)  # atomic: readers see the old or the new run, never none
+    if before is not None and Path(before).name != run.name:
+        _point(build_dir, "previous", Path(before))
     for name in OUTPUTS:
         stable = build_dir / name
         if not stable.is_symlink():
             if stable.exists():
                 _remove(stable)
             stable.symlink_to(Path("current") / name)
+
+
+def _point(build_dir: Path, name: str, target: Path) -> None:
+    """Make the symlink BUILD/name point to `target`, replacing it in one step (os.replace)."""
+    tmp_link = build_dir / f".{name}-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    tmp_link.symlink_to(target)
+    os.replace(tmp_link, build_dir / name)
 
 
 def _remove(path: Path) -> None:
@@ -92,10 +101,14 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _prune(runs: Path, keep: Path) -> None:
+def _target_name(link: Path) -> str | None:
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def _prune(runs: Path, keep: set[str | None]) -> None:
     finished = sorted((p for p in runs.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
     for old in finished[:-KEEP_RUNS]:
-        if old != keep:
+        if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
     for stale in runs.glob(".tmp-*"):
         # a temp folder of a build that was killed; a live build's own folder is seconds old
@@ -108,6 +121,16 @@ def current_run(build_dir: Path) -> Path:
     link = build_dir / "current"
     if not link.exists():
         raise MissingBuild(f"no build in {build_dir}/: run `kg build` first")
+    return link.resolve()
+
+
+def previous_run(build_dir: Path) -> Path:
+    """The folder of the build before the current one; raises MissingBuild when there is none."""
+    current_run(build_dir)
+    link = build_dir / "previous"
+    if not link.exists():
+        raise MissingBuild(f"no previous build in {build_dir}/: `kg build` keeps one when a new build replaces it "
+                           "(or give OLD and NEW)")
     return link.resolve()
 
 

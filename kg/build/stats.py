@@ -34,6 +34,7 @@ class Summary:
     timings: dict[str, float] | None = None  # by a build: seconds per phase
     cache_damage: str | None = None  # by a build that found its cache damaged and rebuilt it
     mode: str | None = None  # by a build: "incremental" (changed graphs replaced) or "clean"
+    changes: str | None = None  # by a build: what changed since the previous build, in one line
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -56,6 +57,8 @@ class Summary:
         ]
         if self.files_read is not None:
             out.append(self._files_line())
+        if self.changes is not None:
+            out.append(f"since the previous build: {self.changes}")
         if self.cache_damage:
             out.append(f"the build cache was damaged ({self.cache_damage}): it was dropped and everything compiled again")
         out += [f"{name}: {path}" for name, path in self.outputs.items() if path]
