@@ -274,6 +274,13 @@ def test_many_events_are_clustered_and_a_cluster_opens_on_its_events(opened, tmp
     path = tmp_path / "many.html"
     write_view(synthetic_store(1000, space_time=True), path)
     view = opened(path, "clusters", "#timeline")
+    # vis-timeline draws the items first and folds them into clusters on a later frame (seen on a
+    # loaded machine): wait until each event is drawn once, alone or in a cluster
+    view.page.wait_for_function("""() => {
+      const clustered = [...document.querySelectorAll('#timeline .cluster')].reduce((n, c) => n + parseInt(c.textContent, 10), 0);
+      const single = document.querySelectorAll('#timeline .kg-event .event').length;
+      return clustered > 0 && clustered + single === kgView.timeline.events.length;
+    }""", timeout=20_000)
     events = view.js("kgView.timeline.events.length")
     counts = view.js("[...document.querySelectorAll('#timeline .cluster')].map(c => parseInt(c.textContent, 10))")
     single = view.js("document.querySelectorAll('#timeline .kg-event .event').length")
