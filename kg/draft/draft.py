@@ -362,6 +362,8 @@ def _property(a: Amount, sentence: str) -> str | None:
         return "diameter"
     if a.unit in ("sections",) or a.out_of is not None:
         return "progress"
+    if a.unit == "TEU":
+        return None  # containers handled in some months: no property holds a count over a period
     if a.unit == "km":
         return "progress" if re.search(r"\b(?:open|completed|laid|built|paved|ready)\b", sentence) else "length"
     if re.search(r"\b(?:increas|expan|rais|boost|upgrad|target)\w*", sentence):
