@@ -31,6 +31,7 @@ from kg.draft.amounts import Amount, find_amounts
 from kg.atomicfile import write_text_atomic
 from kg.seeds.facts import Document, id_problem, iter_input_files, load_document
 from kg.draft.mentions import CHINESE_SURNAMES, KnownIndex, Mention, find_mentions, slug
+from kg.draft.relations import Relations, find_relations
 from kg.ontology import Ontology
 from kg.problems import Problem, ProblemsFound, display_path
 from kg.project import Project
@@ -42,6 +43,7 @@ MONTHS = {m: i for i, m in enumerate(("january february march april may june jul
 HEADER = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})\s*")
 MEETING = re.compile(r"\b(?:met|meets|meeting|held\s+talks|talks\s+with|discussed|received)\b")
 TOPIC = re.compile(r"\bdiscussed\s+(.+?)(?:\s+with\b|,|\.$|$)|\bheld\s+talks\s+with\s+.+?\s+on\s+(.+?)(?:,|\.$|$)")
+FIRM_NOUNS = r"company|companies|contractor|manufacturer|firm|bank|lender|group|developer|operator|investor|corporation|partner"
 _ENGLISH = re.compile(r"\b(?:the|and|of|in|to|with|on|for|is|was|has|by|at|from|a)\b", re.I)
 
 
@@ -136,9 +138,12 @@ def draft_text(text: str, article_id: str, index: KnownIndex, onto: Ontology | N
         if m.extra.get("commodity") and m.source == "name":
             b.statement(m.key, "commodity", value=m.extra["commodity"], at=m.start)
     b.meetings(mentions, dateline)
+    b.countries(mentions)
+    relations = find_relations(text, spans, mentions, index.names)
+    b.relations(relations)
     amounts = find_amounts(text)
     for a in amounts:
-        b.amount(a, mentions)
+        b.amount(a, mentions, relations.money_of.get(a.start))
     meta = {"date": date, "dateline": dateline.key if dateline else None, "language": "en"}
     facts = {"article": article_id, "entities": b.entities, "statements": b.statements}
     return Draft(facts, {k: v for k, v in meta.items() if v is not None}, b.found, amounts)
@@ -279,8 +284,33 @@ class _Builder:
             for m in press_services:
                 self.statement(key, "reportedBy", object=m.key, at=m.start)
 
-    def amount(self, a: Amount, mentions: list[Mention]) -> None:
-        """A figure becomes a statement about the nearest entity its property may describe."""
+    def countries(self, mentions: list[Mention]) -> None:
+        """'China Railway International Group', 'Goldwind, the Chinese manufacturer': the firm's country,
+        unless the seeds already state it."""
+        done = set(self.index.with_country)  # one proposal per firm, at its first telling mention
+        for m in mentions:
+            if self.types.get(m.key) != "Organization" or m.key in done:
+                continue
+            name = m.name or self.index.names.get(m.key, m.text)
+            country = _country_of(name, self.text[max(0, m.start - 40):m.start], self.text[m.end:m.end + 40])
+            if country is not None and country in self.types:
+                self.statement(m.key, "country", object=country, at=m.start)
+                done.add(m.key)
+
+    def relations(self, found: Relations) -> None:
+        """Projects and financings the article describes, and who builds, runs, owns and pays for what."""
+        for p in found.entities:
+            self.declare(p.key, p.type, p.label, p.quote)
+        for r in found.relations:
+            self.statement(r.subject, r.prop, object=r.obj, at=r.at, **({"role": r.role} if r.role else {}))
+
+    def amount(self, a: Amount, mentions: list[Mention], financing: str | None = None) -> None:
+        """A figure becomes a statement about the nearest entity its property may describe;
+        the money of a loan ("a loan of 8.5 billion yuan") is the amount of its financing."""
+        if financing is not None and a.currency:
+            value = {"amount": _plain(a.amount), "currency": a.currency}
+            self.statement(financing, "amount", value={**value, "qualifier": a.qualifier} if a.qualifier else value, at=a.start)
+            return
         sentence = self.sentence(a.start).lower()
         prop = _property(a, sentence)
         if prop is None:
@@ -338,6 +368,17 @@ def _type_fits(onto: Ontology, subject_type: str, prop: str, object_type: str | 
 
 def _chinese(name: str) -> bool:
     return name.split()[0] in CHINESE_SURNAMES
+
+
+def _country_of(name: str, before: str, after: str) -> str | None:
+    """The country a firm's name or its apposition gives: 'China …', '… of China', 'the Chinese contractor X',
+    'X, the Chinese manufacturer'; None when neither says."""
+    for word, country in (("China|Chinese|Sino", "china"), ("Kazakhstan|Kazakh", "kazakhstan")):
+        if re.match(rf"(?:{word})\b(?![-–—])", name) or re.search(rf"\bof\s+(?:the\s+)?(?:{word})$", name):
+            return country
+        if re.search(rf"\b(?:{word})\s+(?:{FIRM_NOUNS})\s+$", before) or re.match(rf",\s+(?:the|a)\s+(?:{word})\s+(?:{FIRM_NOUNS})\b", after):
+            return country
+    return None
 
 
 def _plain(d: Decimal):

@@ -124,6 +124,7 @@ class KnownIndex:
         self.names: dict[str, str] = {}  # id -> English name
         self.posts_held: dict[str, list[str]] = {}  # person id -> ids of the posts it holds
         self.routes: set[str] = set()  # ids of assets with a route in the seeds
+        self.with_country: set[str] = set()  # ids whose country the seeds already state
         exact: dict[str, set[str]] = {}
         derived: dict[str, set[str]] = {}
         for doc in docs:
@@ -139,6 +140,8 @@ class KnownIndex:
             for s in doc.statements:
                 if s.property.name == "heldBy" and s.object:
                     self.posts_held.setdefault(s.object, []).append(s.subject)
+                elif s.property.name == "country":
+                    self.with_country.add(s.subject)
         # a name shared by two entities links neither (a person decides); exact names beat short forms
         self.keys = {k: ids.pop() for k, ids in exact.items() if len(ids) == 1 and len(k) > 1}
         for k, ids in derived.items():
