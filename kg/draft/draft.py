@@ -392,8 +392,10 @@ def _property(a: Amount, sentence: str) -> str | None:
     if a.currency:
         return "investment"
     if a.unit == "%":
-        if re.search(r"\b(?:whom|citizens|workforce|employees|staff|personnel)\b", sentence):
+        if re.search(r"\b(?:whom|citizens|workforce|employees|staff|personnel|workers|hired\s+locally)\b", sentence):
             return "workforceShare"
+        if re.search(r"\b(?:increase|rise|growth|decrease|drop|fall)\s+of\s+" + re.escape(str(_plain(a.amount))) + r"\s*(?:%|percent)", sentence):
+            return None  # "an increase of 18%": a change over a period, no state of the asset
         if re.search(r"\b(?:stake|owns|holds|share)\b", sentence):
             return None  # an owner's share belongs on ownedBy: left to the person
         return "progress"
