@@ -147,12 +147,16 @@ def _statements(d, prop):
 
 def test_the_khorgos_item_of_the_issue(indexes, onto):
     """The issue's short item about the Khorgos dry port, as a new user meets it: KTZ linked by its id,
-    TEU a unit and no firm, the operator, builder and financer proposed, the Chinese builder's country."""
+    TEU a unit and no firm, the operator, builder and financer proposed, the Chinese builder's country,
+    "an increase of 18%" no progress, and the cost on the port rather than on its builder."""
     d = _draft("d12_khorgos_teu", indexes["field"], onto)
     assert d.entities["ktz"][1] >= {"Kazakhstan Temir Zholy", "KTZ"} and "teu" not in d.entities
     assert {(a.unit, a.amount) for a in d.amounts} >= {("TEU", 410000), ("TEU/yr", 1000000)}
     figures = {(s["subject"], s["property"], s["value"].get("unit")) for s in d.facts["statements"] if isinstance(s.get("value"), dict)}
     assert ("khorgos-dry-port", "targetCapacity", "TEU/yr") in figures and ("khorgos-dry-port", "progress", "%") not in figures
+    # "built by China Railway International Group at a cost of 27 billion tenge": the cost is the port's
+    assert [(s["subject"], s["value"]["amount"]) for s in d.facts["statements"] if s["property"] == "investment"] == [
+        ("khorgos-dry-port", 27000000000)]
     assert _statements(d, "operator") == {("khorgos-dry-port", "ktze-khorgos-gateway")}
     assert _statements(d, "contractor") == {("khorgos-dry-port", "china-railway-international")}
     assert _statements(d, "financedBy") == {("khorgos-dry-port", "aiib")}

@@ -43,6 +43,7 @@ MONTHS = {m: i for i, m in enumerate(("january february march april may june jul
 HEADER = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})\s*")
 MEETING = re.compile(r"\b(?:met|meets|meeting|held\s+talks|talks\s+with|discussed|received)\b")
 TOPIC = re.compile(r"\bdiscussed\s+(.+?)(?:\s+with\b|,|\.$|$)|\bheld\s+talks\s+with\s+.+?\s+on\s+(.+?)(?:,|\.$|$)")
+COST = re.compile(r"\b(?:at\s+a\s+cost\s+of|worth|costs?|cost\s+of\s+the\s+\w+\s+is|estimated\s+at|valued\s+at)\b", re.I)
 FIRM_NOUNS = r"company|companies|contractor|manufacturer|firm|bank|lender|group|developer|operator|investor|corporation|partner"
 _ENGLISH = re.compile(r"\b(?:the|and|of|in|to|with|on|for|is|was|has|by|at|from|a)\b", re.I)
 
@@ -315,7 +316,11 @@ class _Builder:
         prop = _property(a, sentence)
         if prop is None:
             return
-        subject = self._subject(prop, a, mentions)
+        span = self.span_of(a.start) or (a.start, a.end)
+        # "built by X at a cost of 27 billion tenge", "The project, worth $85 million, will be financed
+        # by X": a cost is the asset's or the project's, not the firm's that is named nearest
+        cost = prop == "investment" and COST.search(self.text[span[0]:a.start]) is not None
+        subject = (cost and self._subject(prop, a, mentions, skip="Organization")) or self._subject(prop, a, mentions)
         if subject is None:
             return
         if a.unit == "year":
@@ -331,24 +336,25 @@ class _Builder:
             value["as_of"] = self.date
         self.statement(subject, prop, value=value, at=a.start)
 
-    def _subject(self, prop: str, a: Amount, mentions: list[Mention]) -> str | None:
-        """The entity nearest before the figure in its sentence, else after it, else in earlier sentences."""
+    def _subject(self, prop: str, a: Amount, mentions: list[Mention], skip: str | None = None) -> str | None:
+        """The entity nearest before the figure in its sentence, else after it, else in earlier sentences
+        (of another type than `skip`)."""
         s, e = self.span_of(a.start) or (a.start, a.end)
         # mentions come in text order (find_mentions): walk out from the figure, nearest first
         starts = self._starts(mentions)
         i = bisect.bisect_left(starts, a.start) - 1
         j = i
         while j >= 0 and mentions[j].start >= s:  # before it in its sentence
-            if self._fits_cached(mentions[j].key, prop):
+            if self._fits_cached(mentions[j].key, prop) and mentions[j].type != skip:
                 return mentions[j].key
             j -= 1
         k = bisect.bisect_left(starts, a.end)
         while k < len(mentions) and mentions[k].start < e:  # after it in its sentence
-            if self._fits_cached(mentions[k].key, prop):
+            if self._fits_cached(mentions[k].key, prop) and mentions[k].type != skip:
                 return mentions[k].key
             k += 1
         while j >= 0:  # in earlier sentences
-            if self._fits_cached(mentions[j].key, prop):
+            if self._fits_cached(mentions[j].key, prop) and mentions[j].type != skip:
                 return mentions[j].key
             j -= 1
         return None
