@@ -207,7 +207,20 @@ def find_mentions(text: str, index: KnownIndex, dateline_end: int = 0) -> list[M
     kept = _merge(_resolve(_aliases(text, kept, index)))
     waypoints = [w for m in kept for w in m.extra.get("waypoints", [])]
     places = Sorted(k for k in kept if k.type == "Place")
-    return sorted(kept + [w for w in waypoints if places.holding(w.start) is None], key=lambda m: (m.start, m.end))
+    return sorted(kept + [w for w in waypoints if places.holding(w.start) is None] + _border_sides(text, kept, index),
+                  key=lambda m: (m.start, m.end))
+
+
+def _border_sides(text: str, kept: list[Mention], index: KnownIndex) -> list[Mention]:
+    """'the China-Kazakhstan border', a place the field knows, also names the two countries."""
+    out = []
+    for m in kept:
+        if m.type == "Place" and (b := re.fullmatch(r"([A-Z][a-z]+)\s*[-–—]\s*([A-Z][a-z]+)\s+(?:border|frontier)", m.text)):
+            sides = [_new(text, m.start + b.start(g), m.start + b.end(g), "Place", index) for g in (1, 2)]
+            out += [w for w in sides if w.known or w.text in PLACES]
+    for w in out:
+        w.source = "route"
+    return out
 
 
 def _resolve(candidates: list[Mention]) -> list[Mention]:
