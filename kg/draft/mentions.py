@@ -7,9 +7,10 @@ Two sources, both rules (no model, nothing downloaded):
   for "Kenkiyak-Atyrau oil pipeline") and organization names without their legal form
   ("Citic" for "CITIC Group").
 - patterns for new entities: organizations (legal forms, "Ministry of …", "(ACRONYM)", a name
-  before a post), pipelines and roads ("X–Y(–Z) oil pipeline" gives the waypoints too),
-  facilities ("X plant|refinery|station"), places ("X Region", "X field", a small gazetteer of
-  cities and countries, the dateline) and people, with their post.
+  before a post), pipelines, roads and railways ("X–Y(–Z) oil pipeline", "X–Y second line" give
+  the waypoints too), facilities ("X plant|refinery|station"), deposits ("X field", "X deposit",
+  "X mine"), places ("X Region", "X river", a small gazetteer of cities and countries, the
+  dateline) and people, with their post.
 
 `find_mentions` returns every mention, each tied to an entity key: the known id, or the slug
 of the new entity's English name, which the draft proposes as its id.
