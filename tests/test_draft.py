@@ -1,5 +1,12 @@
-"""`kg draft`: entity and figure detection on annotated articles, the round trip to `kg validate`,
-and the command's refusals (existing file, empty or non-English input)."""
+"""`kg draft`: entity and figure detection on annotated articles, the relations it proposes, the
+round trip to `kg validate`, and the command's refusals (existing file, empty or non-English input).
+
+Three sets of annotated articles (tests/draft/README.md): the old one (d01–d08 and the seed
+article, which the rules were first tuned on), the new one (d09–d16, annotated before the rules
+were tuned on them, then tuned on) and the held-out one (d17 on, annotated after that tuning and
+never tuned on). Each is scored with two indexes of known entities: the frozen test project's and
+the field graph's (seeds/, 1,002 entities: what a user drafting a new article has).
+"""
 
 from __future__ import annotations
 
@@ -23,8 +30,22 @@ from testkit import REPO as ROOT, SEEDS
 
 SEED = "000_617ef15b8252d5c0"
 DATA = Path(__file__).parent / "draft"
-EVALUATED = {"Organization", "Person", "Place", "Pipeline", "Road", "Facility"}
-PER_YEAR_T = {"t/yr": 1, "Mt/yr": 10**6}
+EVALUATED = {"Organization", "Person", "Place", "Pipeline", "Road", "Railway", "Facility", "Deposit"}
+# units of one dimension compared on one scale: 1.25 Mt/yr is 1250000 t/yr, 1 GW is 1000 MW
+SCALES = {"t/yr": ("t/yr", 1), "Mt/yr": ("t/yr", 10**6), "MW": ("MW", 1), "GW": ("MW", 1000)}
+GOLD = sorted(p.stem for p in (DATA / "gold").glob("*.yaml"))
+SETS = {"old": [g for g in GOLD if g == SEED or g < "d09"], "new": [g for g in GOLD if "d09" <= g < "d17"],
+        "held-out": [g for g in GOLD if g >= "d17"]}
+# (set, index) -> the least (precision, recall) of entities and of figures; what the rules reach
+# (measured figures in tests/draft/README.md), a little below it so that one new miss shows
+THRESHOLDS = {
+    ("old", "frozen"): {"entities": (0.95, 0.95), "quantities": (0.95, 0.95)},
+    ("new", "frozen"): {"entities": (0.90, 0.90), "quantities": (0.95, 0.95)},
+    ("old", "field"): {"entities": (0.95, 0.95), "quantities": (0.95, 0.95)},
+    ("new", "field"): {"entities": (0.95, 0.95), "quantities": (0.95, 0.95)},
+    ("held-out", "frozen"): {"entities": (0.90, 0.75), "quantities": (0.95, 0.95)},
+    ("held-out", "field"): {"entities": (0.90, 0.90), "quantities": (0.95, 0.95)},
+}
 
 
 def _name(text: str) -> str:
@@ -37,17 +58,16 @@ def _article(gold_id: str) -> str:
 
 
 def _figure(unit, amount):
-    """t/yr and Mt/yr are one scale: 1.25 Mt/yr and 1250000 t/yr are the same figure."""
     amount = Decimal(str(amount))
-    return ("t/yr", amount * PER_YEAR_T[unit]) if unit in PER_YEAR_T else (unit, amount)
+    return (SCALES[unit][0], amount * SCALES[unit][1]) if unit in SCALES else (unit, amount)
 
 
-def score(index, onto):
-    """Counts (true positives, predicted, gold) for entities and for figures over all gold files."""
+def score(index, onto, gold_ids):
+    """Counts (true positives, predicted, gold) for entities and for figures over the gold files."""
     counts = {"entities": [0, 0, 0], "quantities": [0, 0, 0]}
     misses = []
-    for gold_path in sorted((DATA / "gold").glob("*.yaml")):
-        gold = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
+    for gold_id in gold_ids:
+        gold = yaml.safe_load((DATA / "gold" / f"{gold_id}.yaml").read_text(encoding="utf-8"))
         d = draft_text(_article(gold["article"]), gold["article"], index, onto)
         # an entity is its names in the text, and its id (a known entity's id is a name's slug)
         predicted = [(t, {_name(s) for s in surfaces} | {key}) for key, (t, surfaces) in d.entities.items() if t in EVALUATED]
@@ -94,13 +114,97 @@ def seeds_without_seed_facts(tmp_path_factory, onto):
     return seeds
 
 
-def test_precision_and_recall_on_annotated_articles(seeds_without_seed_facts, onto):
-    counts, misses = score(known_index(seeds_without_seed_facts, onto), onto)
+@pytest.fixture(scope="module")
+def indexes(seeds_without_seed_facts, onto):
+    """The known entities a new article meets: the frozen test project's, and the field graph's."""
+    return {"frozen": known_index(seeds_without_seed_facts, onto),
+            "field": known_index(ROOT / "seeds", onto, skip_article=SEED)}
+
+
+def test_the_sets_are_annotated():
+    assert len(SETS["old"]) == 9 and len(SETS["new"]) == 8 and len(SETS["held-out"]) >= 3
+    assert all((DATA / "articles" / f"{g}.txt").exists() for g in SETS["new"] + SETS["held-out"])
+
+
+@pytest.mark.parametrize("which, index_name", sorted(THRESHOLDS))
+def test_precision_and_recall_on_annotated_articles(indexes, onto, which, index_name):
+    counts, misses = score(indexes[index_name], onto, SETS[which])
     report = {k: (tp / max(pred, 1), tp / max(gold, 1)) for k, (tp, pred, gold) in counts.items()}
-    print("precision, recall:", report, *misses, sep="\n")
+    print(which, index_name, "precision, recall:", report, *misses, sep="\n")
     for kind, (precision, recall) in report.items():
-        assert recall >= 0.9, (kind, recall, misses)
-        assert precision >= 0.85, (kind, precision, misses)
+        least_precision, least_recall = THRESHOLDS[which, index_name][kind]
+        assert recall >= least_recall, (kind, recall, misses)
+        assert precision >= least_precision, (kind, precision, misses)
+
+
+def _draft(gold_id, index, onto):
+    return draft_text(_article(gold_id), gold_id, index, onto)
+
+
+def _statements(d, prop):
+    return {(s["subject"], s.get("object")) for s in d.facts["statements"] if s["property"] == prop}
+
+
+def test_the_khorgos_item_of_the_issue(indexes, onto):
+    """The issue's short item about the Khorgos dry port, as a new user meets it: KTZ linked by its id,
+    TEU a unit and no firm, the operator, builder and financer proposed, the Chinese builder's country,
+    "an increase of 18%" no progress, and the cost on the port rather than on its builder."""
+    d = _draft("d12_khorgos_teu", indexes["field"], onto)
+    assert d.entities["ktz"][1] >= {"Kazakhstan Temir Zholy", "KTZ"} and "teu" not in d.entities
+    assert {(a.unit, a.amount) for a in d.amounts} >= {("TEU", 410000), ("TEU/yr", 1000000)}
+    figures = {(s["subject"], s["property"], s["value"].get("unit")) for s in d.facts["statements"] if isinstance(s.get("value"), dict)}
+    assert ("khorgos-dry-port", "targetCapacity", "TEU/yr") in figures and ("khorgos-dry-port", "progress", "%") not in figures
+    # "built by China Railway International Group at a cost of 27 billion tenge": the cost is the port's
+    assert [(s["subject"], s["value"]["amount"]) for s in d.facts["statements"] if s["property"] == "investment"] == [
+        ("khorgos-dry-port", 27000000000)]
+    assert _statements(d, "operator") == {("khorgos-dry-port", "ktze-khorgos-gateway")}
+    assert _statements(d, "contractor") == {("khorgos-dry-port", "china-railway-international")}
+    assert _statements(d, "financedBy") == {("khorgos-dry-port", "aiib")}
+    assert ("china-railway-international", "china") in _statements(d, "country")
+    assert d.entities["dostyk-moiynty"][0] == "Railway" and {"dostyk", "moiynty"} <= set(d.entities)
+
+
+def test_projects_partners_and_financings(indexes, onto):
+    d = _draft("d11_shymkent_refinery", indexes["field"], onto)
+    # the field already has this project, under the id the draft gives it: linked, not redeclared
+    assert "shymkent-refinery-expansion" not in {e["id"] for e in d.facts["entities"]}
+    assert _statements(d, "concerns") == {("shymkent-refinery-expansion", "shymkent-refinery")}
+    assert _statements(d, "partner") == {("shymkent-refinery-expansion", "pkop")}
+    assert _statements(d, "contractor") == {("shymkent-refinery-expansion", "cpecc")}
+    assert _statements(d, "ownedBy") == {("pkop", "kazmunaygas"), ("pkop", "cnpc")}
+    d = _draft("d14_moinak_shelek_power", indexes["field"], onto)
+    projects = {e["id"]: e["type"] for e in d.facts["entities"]}
+    assert projects["shelek-wind-farm-extension"] == "Project"
+    assert _statements(d, "partner") >= {("shelek-wind-farm-extension", "samruk-energy"), ("shelek-wind-farm-extension", "powerchina")}
+    assert _statements(d, "financedBy") == {("shelek-wind-farm-extension", "icbc")}
+    d = _draft("d15_cdb_dbk_loan", indexes["field"], onto)
+    loan = "china-development-bank-loan-development-bank-of-kazakhstan"
+    assert {e["id"]: e["type"] for e in d.facts["entities"]}[loan] == "Financing"
+    assert _statements(d, "lender") == {(loan, "china-development-bank")}
+    assert _statements(d, "borrower") == {(loan, "development-bank-of-kazakhstan")}
+    assert [s["value"] for s in d.facts["statements"] if s["property"] == "amount"] == [{"amount": 700000000, "currency": "USD"}]
+    assert _statements(d, "ownedBy") == {("caspi-bitum", "kazmunaygas"), ("caspi-bitum", "citic")}
+
+
+def test_accepted_drafts_of_every_article_validate_against_the_field(tmp_path):
+    """Each evaluation article drafted against the field graph, every proposal accepted as it is:
+    the field graph with all of them still passes `kg validate` (types fit, units exist, ids unique)."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    for article in sorted((DATA / "articles").glob("*.txt")):
+        text = seeds / "articles" / article.name
+        shutil.copy(article, text)
+        out = seeds / "facts" / f"{article.stem}.yaml"
+        result = CliRunner().invoke(main, ["draft", "--seeds", str(ROOT / "seeds"), str(text), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        out.write_text(re.sub(r"(?m)^\s*status: draft\n", "", out.read_text(encoding="utf-8")), encoding="utf-8")
+        # what the person adds: title, publisher, url, and the date where the article gives none
+        meta = text.with_suffix(".yaml")
+        proposed = meta.read_text(encoding="utf-8")
+        meta.write_text(proposed + ("" if "date:" in proposed else "date: 2025-01-01\n")
+                        + f"title: Fictional evaluation article {article.stem}\n"
+                        f"publisher: tests/draft\nurl: https://example.org/{article.stem}\n", encoding="utf-8")
+    validate(Project(ROOT, seeds))
 
 
 def test_round_trip_of_the_seed_article_passes_validate(seeds_without_seed_facts, tmp_path):

@@ -6,5 +6,6 @@ to curate.
 - `draft`     assembles the proposals and writes the file;
 - `mentions`  known entities by their names, new ones by the form of theirs;
 - `amounts`   money, quantities with units, progress and years;
+- `relations` projects, financings, and who builds, runs, owns and pays for what;
 - `spans`     choosing among overlapping spans, fast.
 """

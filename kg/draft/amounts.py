@@ -29,12 +29,14 @@ QUALIFIERS = ("more than", "over", "about", "up to", "nearly", "almost", "around
 EVENTS = {"founded": "founded", "established": "founded", "set up": "founded", "created": "founded",
           "commissioned": "commissioned", "launched": "commissioned", "put into operation": "commissioned",
           "put into service": "commissioned", "put into commercial operation": "commissioned",
-          "opened": "commissioned"}
+          "opened": "commissioned", "opens": "commissioned"}
 
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(thousand|million|billion|trillion|mln|bn)\b)?"
 NUMBER = re.compile(r"(?<![\w.,])" + _NUM + r"(?![\d,]\d)")
 _YEARLY = r"(?:\s+(?:per\s+year|a\s+year|per\s+annum|annually|each\s+year|yearly|/year))"
-_OF_WHAT = r"(?:\s+of\s+[a-z]+(?:\s+(?!a\s+year|per\b|each\b)[a-z]+)?)?"  # "of crude oil", not "of oil a (year)"
+# a volume over a named year ("26 bcm in 2024", "5.9 million tons last year") is a yearly figure too
+_OVER_A_YEAR = r"(?:\s+(?:in\s+(?:19|20)\d\d|last\s+year|this\s+year)\b)"
+_OF_WHAT = r"(?:\s+of\s+[a-z]+(?:\s+(?!a\s+year|per\b|each\b|last\b|this\b|in\b)[a-z]+)?)?"  # "of crude oil", not "of oil a (year)"
 PERSON_NOUNS = ("people|persons|employees|workers|jobs|specialists|engineers|staff|residents|representatives|"
                 "experts|personnel|builders|participants|students|delegates")
 # What may follow a number, tried in order; each names the unit it gives.
@@ -43,9 +45,13 @@ UNIT_AFTER = [
     ("%", re.compile(r"\s*(?:%|percent\b|per\s+cent\b)")),
     ("km", re.compile(r"(?:\s*|-)(?:kilomet(?:er|re)s?|km)\b")),
     ("mm", re.compile(r"(?:\s*|-)(?:millimet(?:er|re)s?|mm)\b")),
-    ("tons", re.compile(r"(?:\s*|-)(?:metric\s+)?(?:tons|tonnes|tonne|ton)\b" + _OF_WHAT + "(" + _YEARLY + ")?")),
-    ("m3", re.compile(r"\s*(?:cubic\s+met(?:er|re)s|m3|m³)\b" + _OF_WHAT + "(" + _YEARLY + ")?")),
-    ("bcm", re.compile(r"\s*bcm\b" + _OF_WHAT + "(" + _YEARLY + ")?")),
+    ("tons", re.compile(r"(?:\s*|-)(?:metric\s+)?(?:tons|tonnes|tonne|ton)\b" + _OF_WHAT + "(" + _YEARLY + "|" + _OVER_A_YEAR + ")?")),
+    ("m3", re.compile(r"\s*(?:cubic\s+met(?:er|re)s|m3|m³)\b" + _OF_WHAT + "(" + _YEARLY + "|" + _OVER_A_YEAR + ")?")),
+    ("bcm", re.compile(r"\s*bcm\b" + _OF_WHAT + "(" + _YEARLY + "|" + _OVER_A_YEAR + ")?")),
+    ("TEU", re.compile(r"\s*(?:TEU|twenty-foot\s+equivalent\s+units?)\b(" + _YEARLY + ")?")),
+    ("MW", re.compile(r"(?:\s*|-)(?:MW|megawatts?)\b")),
+    ("GW", re.compile(r"(?:\s*|-)(?:GW|gigawatts?)\b")),
+    ("GWh", re.compile(r"\s*(?:GWh|gigawatt[- ]hours?)\b(" + _YEARLY + ")?")),
     ("people", re.compile(r"\s+(?:[a-z]+\s+){0,2}?(?:" + PERSON_NOUNS + r")\b")),
     ("sections", re.compile(r"\s+(?:[a-z]+\s+)?sections\b")),
 ]
@@ -54,6 +60,10 @@ OUT_OF = re.compile(r"\s+out\s+of\s+(?:the\s+)?(?:total\s+)?$")
 RANGE_TO = re.compile(r"\s*(?:to|and|-|–)\s*$")
 YEAR_EVENT = re.compile(r"\b(" + "|".join(sorted(EVENTS, key=len, reverse=True)) + r")\s+in\s+((?:1[89]|20)\d\d)\b", re.I)
 CAPACITY_CONTEXT = re.compile(r"\bcapacit", re.I)
+# shares written in words, as quotes of spoken answers often are ("Seventy percent of our engineers")
+TENS = {w: 10 * i for i, w in enumerate("ten twenty thirty forty fifty sixty seventy eighty ninety".split(), 1)}
+UNITS_WORDS = {w: i for i, w in enumerate("one two three four five six seven eight nine".split(), 1)}
+WORD_PERCENT = re.compile(r"\b(" + "|".join(TENS) + r")(?:[- ](" + "|".join(UNITS_WORDS) + r"))?\s+(?:percent|per\s+cent)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -87,8 +97,12 @@ def _qualifier(text: str, start: int) -> str | None:
 
 def _unit(kind: str, m: re.Match, value: Decimal, scale: int, sentence_has_capacity: bool):
     """(amount, unit) of a number followed by a unit word, or None if the loader has no such unit."""
-    if kind in ("%", "km", "mm", "people", "sections"):
+    if kind in ("%", "km", "mm", "people", "sections", "MW", "GW"):
         return value * scale, kind
+    if kind == "TEU":  # containers handled over months are a count, a terminal's capacity is per year
+        return value * scale, "TEU/yr" if m.group(1) or sentence_has_capacity else "TEU"
+    if kind == "GWh":
+        return (value * scale, "GWh/yr") if m.group(1) or sentence_has_capacity else None
     yearly = bool(m.group(1)) or sentence_has_capacity
     if not yearly:
         return None  # a stock of tons or cubic metres: no loader unit holds it
@@ -142,6 +156,8 @@ def find_amounts(text: str) -> list[Amount]:
         else:
             pending = [(m, value, scale)]
     found.extend(_years(text))
+    found.extend(Amount(m.start(), m.end(), Decimal(TENS[m.group(1).lower()] + UNITS_WORDS.get((m.group(2) or "").lower(), 0)),
+                        unit="%") for m in WORD_PERCENT.finditer(text))
     return _without_overlaps(found)
 
 

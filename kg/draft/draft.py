@@ -31,6 +31,7 @@ from kg.draft.amounts import Amount, find_amounts
 from kg.atomicfile import write_text_atomic
 from kg.seeds.facts import Document, id_problem, iter_input_files, load_document
 from kg.draft.mentions import CHINESE_SURNAMES, KnownIndex, Mention, find_mentions, slug
+from kg.draft.relations import Relations, find_relations
 from kg.ontology import Ontology
 from kg.problems import Problem, ProblemsFound, display_path
 from kg.project import Project
@@ -42,6 +43,8 @@ MONTHS = {m: i for i, m in enumerate(("january february march april may june jul
 HEADER = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})\s*")
 MEETING = re.compile(r"\b(?:met|meets|meeting|held\s+talks|talks\s+with|discussed|received)\b")
 TOPIC = re.compile(r"\bdiscussed\s+(.+?)(?:\s+with\b|,|\.$|$)|\bheld\s+talks\s+with\s+.+?\s+on\s+(.+?)(?:,|\.$|$)")
+COST = re.compile(r"\b(?:at\s+a\s+cost\s+of|worth|costs?|cost\s+of\s+the\s+\w+\s+is|estimated\s+at|valued\s+at)\b", re.I)
+FIRM_NOUNS = r"company|companies|contractor|manufacturer|firm|bank|lender|group|developer|operator|investor|corporation|partner"
 _ENGLISH = re.compile(r"\b(?:the|and|of|in|to|with|on|for|is|was|has|by|at|from|a)\b", re.I)
 
 
@@ -136,9 +139,12 @@ def draft_text(text: str, article_id: str, index: KnownIndex, onto: Ontology | N
         if m.extra.get("commodity") and m.source == "name":
             b.statement(m.key, "commodity", value=m.extra["commodity"], at=m.start)
     b.meetings(mentions, dateline)
+    b.countries(mentions)
+    relations = find_relations(text, spans, mentions, index.names)
+    b.relations(relations)
     amounts = find_amounts(text)
     for a in amounts:
-        b.amount(a, mentions)
+        b.amount(a, mentions, relations.money_of.get(a.start))
     meta = {"date": date, "dateline": dateline.key if dateline else None, "language": "en"}
     facts = {"article": article_id, "entities": b.entities, "statements": b.statements}
     return Draft(facts, {k: v for k, v in meta.items() if v is not None}, b.found, amounts)
@@ -279,13 +285,42 @@ class _Builder:
             for m in press_services:
                 self.statement(key, "reportedBy", object=m.key, at=m.start)
 
-    def amount(self, a: Amount, mentions: list[Mention]) -> None:
-        """A figure becomes a statement about the nearest entity its property may describe."""
+    def countries(self, mentions: list[Mention]) -> None:
+        """'China Railway International Group', 'Goldwind, the Chinese manufacturer': the firm's country,
+        unless the seeds already state it."""
+        done = set(self.index.with_country)  # one proposal per firm, at its first telling mention
+        for m in mentions:
+            if self.types.get(m.key) != "Organization" or m.key in done:
+                continue
+            name = m.name or self.index.names.get(m.key, m.text)
+            country = _country_of(name, self.text[max(0, m.start - 40):m.start], self.text[m.end:m.end + 40])
+            if country is not None and country in self.types:
+                self.statement(m.key, "country", object=country, at=m.start)
+                done.add(m.key)
+
+    def relations(self, found: Relations) -> None:
+        """Projects and financings the article describes, and who builds, runs, owns and pays for what."""
+        for p in found.entities:
+            self.declare(p.key, p.type, p.label, p.quote)
+        for r in found.relations:
+            self.statement(r.subject, r.prop, object=r.obj, at=r.at, **({"role": r.role} if r.role else {}))
+
+    def amount(self, a: Amount, mentions: list[Mention], financing: str | None = None) -> None:
+        """A figure becomes a statement about the nearest entity its property may describe;
+        the money of a loan ("a loan of 8.5 billion yuan") is the amount of its financing."""
+        if financing is not None and a.currency:
+            value = {"amount": _plain(a.amount), "currency": a.currency}
+            self.statement(financing, "amount", value={**value, "qualifier": a.qualifier} if a.qualifier else value, at=a.start)
+            return
         sentence = self.sentence(a.start).lower()
         prop = _property(a, sentence)
         if prop is None:
             return
-        subject = self._subject(prop, a, mentions)
+        span = self.span_of(a.start) or (a.start, a.end)
+        # "built by X at a cost of 27 billion tenge", "The project, worth $85 million, will be financed
+        # by X": a cost is the asset's or the project's, not the firm's that is named nearest
+        cost = prop == "investment" and COST.search(self.text[span[0]:a.start]) is not None
+        subject = (cost and self._subject(prop, a, mentions, skip="Organization")) or self._subject(prop, a, mentions)
         if subject is None:
             return
         if a.unit == "year":
@@ -301,24 +336,25 @@ class _Builder:
             value["as_of"] = self.date
         self.statement(subject, prop, value=value, at=a.start)
 
-    def _subject(self, prop: str, a: Amount, mentions: list[Mention]) -> str | None:
-        """The entity nearest before the figure in its sentence, else after it, else in earlier sentences."""
+    def _subject(self, prop: str, a: Amount, mentions: list[Mention], skip: str | None = None) -> str | None:
+        """The entity nearest before the figure in its sentence, else after it, else in earlier sentences
+        (of another type than `skip`)."""
         s, e = self.span_of(a.start) or (a.start, a.end)
         # mentions come in text order (find_mentions): walk out from the figure, nearest first
         starts = self._starts(mentions)
         i = bisect.bisect_left(starts, a.start) - 1
         j = i
         while j >= 0 and mentions[j].start >= s:  # before it in its sentence
-            if self._fits_cached(mentions[j].key, prop):
+            if self._fits_cached(mentions[j].key, prop) and mentions[j].type != skip:
                 return mentions[j].key
             j -= 1
         k = bisect.bisect_left(starts, a.end)
         while k < len(mentions) and mentions[k].start < e:  # after it in its sentence
-            if self._fits_cached(mentions[k].key, prop):
+            if self._fits_cached(mentions[k].key, prop) and mentions[k].type != skip:
                 return mentions[k].key
             k += 1
         while j >= 0:  # in earlier sentences
-            if self._fits_cached(mentions[j].key, prop):
+            if self._fits_cached(mentions[j].key, prop) and mentions[j].type != skip:
                 return mentions[j].key
             j -= 1
         return None
@@ -340,6 +376,17 @@ def _chinese(name: str) -> bool:
     return name.split()[0] in CHINESE_SURNAMES
 
 
+def _country_of(name: str, before: str, after: str) -> str | None:
+    """The country a firm's name or its apposition gives: 'China …', '… of China', 'the Chinese contractor X',
+    'X, the Chinese manufacturer'; None when neither says."""
+    for word, country in (("China|Chinese|Sino", "china"), ("Kazakhstan|Kazakh", "kazakhstan")):
+        if re.match(rf"(?:{word})\b(?![-–—])", name) or re.search(rf"\bof\s+(?:the\s+)?(?:{word})$", name):
+            return country
+        if re.search(rf"\b(?:{word})\s+(?:{FIRM_NOUNS})\s+$", before) or re.match(rf",\s+(?:the|a)\s+(?:{word})\s+(?:{FIRM_NOUNS})\b", after):
+            return country
+    return None
+
+
 def _plain(d: Decimal):
     return int(d) if d == d.to_integral_value() else float(d)
 
@@ -351,8 +398,10 @@ def _property(a: Amount, sentence: str) -> str | None:
     if a.currency:
         return "investment"
     if a.unit == "%":
-        if re.search(r"\b(?:whom|citizens|workforce|employees|staff|personnel)\b", sentence):
+        if re.search(r"\b(?:whom|citizens|workforce|employees|staff|personnel|workers|hired\s+locally)\b", sentence):
             return "workforceShare"
+        if re.search(r"\b(?:increase|rise|growth|decrease|drop|fall)\s+of\s+" + re.escape(str(_plain(a.amount))) + r"\s*(?:%|percent)", sentence):
+            return None  # "an increase of 18%": a change over a period, no state of the asset
         if re.search(r"\b(?:stake|owns|holds|share)\b", sentence):
             return None  # an owner's share belongs on ownedBy: left to the person
         return "progress"
@@ -362,6 +411,8 @@ def _property(a: Amount, sentence: str) -> str | None:
         return "diameter"
     if a.unit in ("sections",) or a.out_of is not None:
         return "progress"
+    if a.unit == "TEU":
+        return None  # containers handled in some months: no property holds a count over a period
     if a.unit == "km":
         return "progress" if re.search(r"\b(?:open|completed|laid|built|paved|ready)\b", sentence) else "length"
     if re.search(r"\b(?:increas|expan|rais|boost|upgrad|target)\w*", sentence):

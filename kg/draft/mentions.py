@@ -7,9 +7,10 @@ Two sources, both rules (no model, nothing downloaded):
   for "Kenkiyak-Atyrau oil pipeline") and organization names without their legal form
   ("Citic" for "CITIC Group").
 - patterns for new entities: organizations (legal forms, "Ministry of …", "(ACRONYM)", a name
-  before a post), pipelines and roads ("X–Y(–Z) oil pipeline" gives the waypoints too),
-  facilities ("X plant|refinery|station"), places ("X Region", "X field", a small gazetteer of
-  cities and countries, the dateline) and people, with their post.
+  before a post), pipelines, roads and railways ("X–Y(–Z) oil pipeline", "X–Y second line" give
+  the waypoints too), facilities ("X plant|refinery|station"), deposits ("X field", "X deposit",
+  "X mine"), places ("X Region", "X river", a small gazetteer of cities and countries, the
+  dateline) and people, with their post.
 
 `find_mentions` returns every mention, each tied to an entity key: the known id, or the slug
 of the new entity's English name, which the draft proposes as its id.
@@ -59,7 +60,7 @@ FUNCTION_WORDS = {"The", "A", "An", "This", "That", "These", "Its", "His", "Her"
                   "Referencing", "Founded", "Established", "Since", "Of", "And", "To", "Trains", "Trade"}
 ACRONYM_STOP = {"US", "USA", "GDP", "LNG", "LPG", "CNG", "CEO", "CFO", "COO", "VAT", "EPC", "BRI", "PPP", "SEZ", "IT",
                 "AI", "TV", "MW", "GW", "KW", "KWH", "MWH", "GWH", "KZT", "USD", "CNY", "RMB", "EUR", "LLP", "JSC",
-                "LLC", "PLC", "CIS", "PM", "I", "II", "III", "IV", "V", "FDI", "ESG", "R&D", "ID", "UTC", "GMT"}
+                "LLC", "PLC", "CIS", "PM", "TEU", "FEU", "GWH", "TWH", "I", "II", "III", "IV", "V", "FDI", "ESG", "R&D", "ID", "UTC", "GMT"}
 CHINESE_SURNAMES = set("""Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Gao Luo Zheng
 Liang Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang Yu Du Ye Cheng Wei Su Lu Ding
 Ren Shen Yao Dai Xi Fu Zhong Jin Qin Jia Xue Lei Hou Shi Kong Bai Qiu Meng Mao Qian Yan Fan Wen Kang""".split())
@@ -67,9 +68,17 @@ _PINYIN = re.compile(r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|
                      r"ai|ao|ei|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|e|i|o|u|v)){1,2}")
 KAZAKH_SURNAME = re.compile(r"(?:ov|ova|ev|eva|yev|yeva|uly|kyzy|uli|ovich|ovna)$")
 
+# "X [modifier] [modifier] head" names a facility: "Moinak hydropower plant", "Khorgos dry port"
+FACILITY_MODIFIERS = (r"oil|gas|gas\s+processing|processing|pipe|wind|solar|power|thermal\s+power|hydropower|coal|cement|"
+                      r"steel|chemical|gas\s+chemical|polyethylene|polypropylene|copper|bitumen|logistics|container|dry|"
+                      r"cargo|fertilizer|petrochemical|refining|mining|metallurgical|pumping|compressor|industrial|"
+                      r"combined\s+heat\s+and\s+power|waste|glass|car|assembly|aluminium|aluminum|alumina|hydroelectric")
+FACILITY_HEADS = r"power\s+plant|plant|refinery|station|terminal|factory|farm|port|mill|smelter|complex|hub|depot|park|mine"
+
 CAPWORD = r"[A-Z][A-Za-z0-9]*(?:[-–—][A-Za-z0-9]+|['’](?!s\b)[A-Za-z]+)*"
 NAME_SEQ = CAPWORD + r"(?:\s+(?:(?:of|and|&)\s+(?:the\s+)?)?" + CAPWORD + r")*"
-_POST_WORD = r"(?!(?:First|Executive|Deputy|Vice|Prime|Minister|President|Chairman|Chairwoman|Chair|Head|Director|General)\b)"
+_POST_WORD = (r"(?!(?:First|Executive|Deputy|Vice|Prime|Minister|President|Chairman|Chairwoman|Chair|Head|Director|"
+              r"General|Chief|CEO|Managing|Spokesperson|Spokesman|Governor|Akim|Ambassador|Secretary)\b)")
 ORG_BEFORE_POST = _POST_WORD + CAPWORD + r"(?:\s+(?:(?:of|and|&)\s+(?:the\s+)?)?" + _POST_WORD + CAPWORD + r")*"
 LAZY_SEQ = CAPWORD + r"(?:\s+(?:(?:of|and|&)\s+(?:the\s+)?)?" + CAPWORD + r")*?"
 PERSON_NAME = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+(?:-[A-Z]?[a-z]+)?(?![\w’'-])(?!\s+[A-Z][a-z]+\b(?![’'-]))"
@@ -116,6 +125,7 @@ class KnownIndex:
         self.names: dict[str, str] = {}  # id -> English name
         self.posts_held: dict[str, list[str]] = {}  # person id -> ids of the posts it holds
         self.routes: set[str] = set()  # ids of assets with a route in the seeds
+        self.with_country: set[str] = set()  # ids whose country the seeds already state
         exact: dict[str, set[str]] = {}
         derived: dict[str, set[str]] = {}
         for doc in docs:
@@ -131,6 +141,8 @@ class KnownIndex:
             for s in doc.statements:
                 if s.property.name == "heldBy" and s.object:
                     self.posts_held.setdefault(s.object, []).append(s.subject)
+                elif s.property.name == "country":
+                    self.with_country.add(s.subject)
         # a name shared by two entities links neither (a person decides); exact names beat short forms
         self.keys = {k: ids.pop() for k, ids in exact.items() if len(ids) == 1 and len(k) > 1}
         for k, ids in derived.items():
@@ -152,6 +164,8 @@ class KnownIndex:
                 continue
             if len(surface) <= 5 and surface.isalpha() and surface.islower():
                 continue  # a short alias ("KTO", "Citic") must not match an ordinary lower-case word
+            if surface[0].islower() and re.search(r"\ban?\s+$", text[max(0, m.start() - 4):m.start()]):
+                continue  # "a polyethylene plant in Atyrau Region" describes; a descriptive label is no name
             out.append(Mention(m.start(), m.end(), surface, self.types[entity_id], entity_id, known=True))
         return out
 
@@ -162,10 +176,16 @@ class KnownIndex:
 def _short_forms(name: str, type_name: str) -> list[str]:
     """Other ways an article writes a known name: the route without its head, the firm without its form."""
     out = []
-    if type_name in ("Pipeline", "Road"):
-        m = re.match(r"^(.*?[-–—].*?)\s+(?:(?:oil|gas|crude oil|oil and gas|main gas)\s+)?(?:pipeline|highway|road|motorway)$", name, re.I)
+    if type_name in ("Pipeline", "Road", "Railway"):
+        m = re.match(r"^(.*?[-–—].*?)\s+(?:(?:oil|gas|crude oil|oil and gas|main gas)\s+)?(?:second\s+)?"
+                     r"(?:pipeline|highway|road|motorway|railway|railroad|line)$", name, re.I)
         if m:
             out.append(m.group(1))
+    if type_name == "Facility":  # "Moinak hydropower plant" is also "the Moinak plant"
+        m = re.match(r"^([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+(?:(?:" + FACILITY_MODIFIERS + r")\s+){1,2}(plant|refinery|station|"
+                     r"terminal|factory|farm|port|mill|smelter|complex|mine)$", name)
+        if m:
+            out.append(f"{m.group(1)} {m.group(2)}")
     if type_name == "Organization":
         short = name
         while (m := re.match(r"^(.+?)\s+(?:" + ORG_SUFFIX + r"|International)$", short)) and m.group(1) not in PLACES:
@@ -188,7 +208,20 @@ def find_mentions(text: str, index: KnownIndex, dateline_end: int = 0) -> list[M
     kept = _merge(_resolve(_aliases(text, kept, index)))
     waypoints = [w for m in kept for w in m.extra.get("waypoints", [])]
     places = Sorted(k for k in kept if k.type == "Place")
-    return sorted(kept + [w for w in waypoints if places.holding(w.start) is None], key=lambda m: (m.start, m.end))
+    return sorted(kept + [w for w in waypoints if places.holding(w.start) is None] + _border_sides(text, kept, index),
+                  key=lambda m: (m.start, m.end))
+
+
+def _border_sides(text: str, kept: list[Mention], index: KnownIndex) -> list[Mention]:
+    """'the China-Kazakhstan border', a place the field knows, also names the two countries."""
+    out = []
+    for m in kept:
+        if m.type == "Place" and (b := re.fullmatch(r"([A-Z][a-z]+)\s*[-–—]\s*([A-Z][a-z]+)\s+(?:border|frontier)", m.text)):
+            sides = [_new(text, m.start + b.start(g), m.start + b.end(g), "Place", index) for g in (1, 2)]
+            out += [w for w in sides if w.known or w.text in PLACES]
+    for w in out:
+        w.source = "route"
+    return out
 
 
 def _resolve(candidates: list[Mention]) -> list[Mention]:
@@ -202,6 +235,9 @@ def _new(text: str, start: int, end: int, type_name: str, index: KnownIndex, nam
     surface = text[start:end]
     name = name or surface
     known = index.lookup(name)
+    if known is None and type_name == "Organization":
+        # "China Petroleum Pipeline Engineering Co." is the known "China Petroleum Pipeline Engineering"
+        known = next((k for k in map(index.lookup, _short_forms(name, type_name)) if k is not None), None)
     if known is not None and index.types[known] == type_name:
         return Mention(start, end, surface, type_name, known, known=True, extra=extra)
     if name.isupper() and type_name == "Place":
@@ -237,10 +273,14 @@ def _routes(text: str, index: KnownIndex) -> list[Mention]:
     out = []
     pattern = re.compile(r"(" + ROUTE_NAME + r"(?:(?:,\s+|\s+and\s+)" + ROUTE_NAME + r")*)\s+"
                          r"(?:((?:crude\s+)?oil|(?:natural\s+)?gas|oil\s+and\s+gas|main\s+gas|water|oil\s+product)\s+)?"
-                         r"([Pp]ipelines?|[Hh]ighways?|[Rr]oads?|[Mm]otorways?|[Ee]xpressways?)\b")
+                         r"(?:(?:second|third|new|double)\s+)?"
+                         r"([Pp]ipelines?|[Hh]ighways?|[Rr]oads?|[Mm]otorways?|[Ee]xpressways?|[Rr]ailways?|[Rr]ailroads?|"
+                         r"(?:rail(?:way)?\s+)?lines?|(?:rail(?:way)?\s+)?tracks?)\b")
     for m in pattern.finditer(text):
-        head = m.group(3).lower().rstrip("s")
-        type_name = "Pipeline" if head == "pipeline" else "Road"
+        head = m.group(3).lower().rstrip("s").split()[-1]
+        # a gas or oil "line" is a pipeline; a line or track without a commodity is a railway
+        type_name = ("Pipeline" if head == "pipeline" or (head == "line" and m.group(2)) else
+                     "Railway" if head in ("railway", "railroad", "line", "track") else "Road")
         commodity = {"oil": "crude oil", "gas": "natural gas"}.get((m.group(2) or "").split()[-1] if m.group(2) else "", m.group(2))
         first = _trim(text, m.start(1), m.end(1))[0]
         names = list(re.finditer(ROUTE_NAME, text[first:m.end(1)]))
@@ -400,12 +440,7 @@ def _merge(kept: list[Mention]) -> list[Mention]:
 
 
 def _facilities(text: str, index: KnownIndex) -> list[Mention]:
-    modifiers = (r"oil|gas|gas\s+processing|processing|pipe|wind|solar|power|thermal\s+power|hydropower|coal|cement|"
-                 r"steel|chemical|gas\s+chemical|polyethylene|polypropylene|copper|bitumen|logistics|container|dry|"
-                 r"cargo|fertilizer|petrochemical|refining|mining|metallurgical|pumping|compressor|industrial|"
-                 r"combined\s+heat\s+and\s+power|waste|glass|car|assembly")
-    pattern = re.compile(r"(" + NAME_SEQ + r")\s+(?:(?:" + modifiers + r")\s+){0,2}(?:power\s+plant|plant|refinery|"
-                         r"station|terminal|factory|farm|port|mill|smelter|complex|hub|depot|park|mine)s?\b")
+    pattern = re.compile(r"(" + NAME_SEQ + r")\s+(?:(?:" + FACILITY_MODIFIERS + r")\s+){0,2}(?:" + FACILITY_HEADS + r")s?\b")
     out = []
     for m in pattern.finditer(text):
         s, e = _trim(text, m.start(1), m.end())
@@ -413,18 +448,22 @@ def _facilities(text: str, index: KnownIndex) -> list[Mention]:
         if s >= m.end(1) or all(w.strip("-") in DEMONYMS or re.fullmatch(r"(?:Kazakh|Chinese)(?:-\w+)*", w)
                                 for w in head.split()):
             continue  # "a Chinese plant" names no plant
-        out.append(_new(text, s, e, "Facility", index))
+        if " and " in head and text[m.end() - 1] == "s":
+            continue  # "through Altynkol and the Caspian ports": a list of places, not one facility
+        out.append(_new(text, s, e, "Deposit" if re.search(r"\bmines?$", text[s:e]) else "Facility", index))
     return out
 
 
 def _places(text: str, index: KnownIndex) -> list[Mention]:
     out = []
     region = re.compile(r"(" + CAPWORD + r"(?:\s+" + CAPWORD + r")?)\s+(Region|region|Oblast|oblast|Province|province|"
-                        r"District|district|[Ff]ield|[Bb]asin|Autonomous\s+Region)\b")
+                        r"District|district|[Ff]ields?|[Dd]eposits?|[Bb]asin|[Rr]iver|[Ll]ake|Autonomous\s+Region)\b")
     for m in region.finditer(text):
         s, e = _trim(text, m.start(1), m.end())
         if s < m.end(1):
-            out.append(_new(text, s, e, "Place", index))
+            # an oil field or an ore deposit is a kc:Deposit, as the field graph types them
+            deposit = m.group(2).lower().rstrip("s") in ("field", "deposit")
+            out.append(_new(text, s, e, "Deposit" if deposit else "Place", index))
     for m in re.finditer(r"(?<![\w-])([A-Z][a-z]+)-([A-Z][a-z]+)(?=\s+[a-z])", text):  # "China-Kazakhstan border"
         if all(p in PLACES or p in index.place_ids.values() or index.lookup(p) in index.place_ids.values()
                for p in m.groups()):
