@@ -113,6 +113,12 @@ def test_any_name_in_any_language_or_the_id_finds_the_entity(seed_store, name):
     assert briefing(store_runner(seed_store), name)["entity"] == "cnpc"
 
 
+@pytest.mark.parametrize("typed", ["Beineu–Bozoi–Shymkent gas pipeline", "beineu—bozoi—shymkent  GAS pipeline"])
+def test_a_name_typed_with_other_dashes_or_spaces_finds_the_entity_and_titles_it(seed_store, typed):
+    brief = briefing(store_runner(seed_store), typed)
+    assert brief["entity"] == "beineu-bozoi-shymkent" and brief["name"] == "Beineu-Bozoi-Shymkent gas pipeline"
+
+
 def test_lang_picks_the_names_with_english_fallback(seed_store):
     brief = briefing(store_runner(seed_store), "CNPC", lang="kk")
     assert brief["name"] == "Қытай ұлттық мұнай-газ корпорациясы"

@@ -31,6 +31,7 @@ from kg.problems import Problem, ProblemsFound
 from kg.query import endpoint, ordering, sparqlguard
 from kg.query.library import Param, Query, QueryError, find_query
 from kg.query.sparqltext import code_positions, code_stretches, top_level_groups, words
+from kg.seeds.quotes import fold
 from kg.vocab import DEFAULT_LANGUAGE, KC, PREFIXES, XSD
 
 # what names a thing for people: entities and quantities have labels, articles and sources titles
@@ -259,8 +260,16 @@ def unmatched_labels(query: Query, runner: Runner, given: dict[str, str]) -> lis
     return hints
 
 
-def entities_named(runner: Runner, name: str) -> list[str]:
-    """The IRIs of the entities with `name` as a label or alias, ignoring case: what a `label` parameter matches."""
+def entities_named(runner: Runner, name: str, *, loose: bool = False) -> list[str]:
+    """The IRIs of the entities with `name` as a label or alias, ignoring case: what a `label` parameter matches.
+
+    `loose` also ignores typographic differences (dashes, quotes, runs of spaces: `quotes.fold`),
+    for a name typed by a person ("Beineu–Bozoi–Shymkent" for "Beineu-Bozoi-Shymkent"); it
+    reads every name, so it is the fallback when the exact match finds nothing."""
+    if loose:
+        wanted = fold(name.strip())
+        found = runner(f"SELECT DISTINCT ?e ?l WHERE {{ ?e a <{KC.Entity}> ; {LABELS} ?l }}", "SELECT")
+        return sorted({row[0].value for row in found.rows if fold(row[1].value) == wanted})
     # each name once (a label stands in every graph that states it) before the comparison, as the library's queries do
     found = runner(f"SELECT DISTINCT ?e WHERE {{ {{ SELECT DISTINCT ?e ?l WHERE {{ ?e {LABELS} ?l }} }} "
                    f"FILTER (LCASE(STR(?l)) = LCASE({ox.Literal(name.strip())})) ?e a <{KC.Entity}> }}", "SELECT")

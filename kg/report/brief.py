@@ -29,6 +29,7 @@ import pyoxigraph as ox
 
 from kg.query.library import QueryError
 from kg.query.run import Runner, closest_names, entities_named, labels
+from kg.seeds.quotes import fold
 from kg.view.details import entities_data, entity_data, restricted, runner_rows
 from kg.vocab import DEFAULT_LANGUAGE, KC, LANGUAGES, entity_id_of, entity_iri
 
@@ -109,6 +110,8 @@ def resolve(runner: Runner, name: str) -> str:
     iris = entities_named(runner, name)
     if not iris and runner(f"ASK {{ {ox.NamedNode(str(entity_iri(name)))} a <{KC.Entity}> }}", "ASK").boolean:
         iris = [str(entity_iri(name))]
+    if not iris:
+        iris = entities_named(runner, name, loose=True)
     if len(iris) == 1:
         return entity_id_of(iris[0])
     if not iris:
@@ -253,7 +256,7 @@ def _title(asked: str, me: dict, chosen: str, lang: str) -> str:
     """The name asked for when it is one of the entity's names in `lang` (or English): an entity
     may have several ("Beineu-Bozoi-Shymkent gas pipeline", "Beineu-Akbulak gas pipeline")."""
     for name in me["labels"].get(lang, []) or me["labels"].get(DEFAULT_LANGUAGE, []):
-        if name.casefold() == asked.strip().casefold():
+        if fold(name) == fold(asked.strip()):  # as loosely as the name was resolved
             return name
     return chosen
 
