@@ -7,6 +7,11 @@ nodes closer than a cut-off (found with a k-d tree), a weak pull to the centre t
 components together, and a temperature that cools. All steps are numpy array operations, so
 5,000 nodes take about a second (see benchmarks/RESULTS.md).
 
+Each connected component is laid out on its own and the components are then packed in rows
+below the largest (as Graphviz's `pack` does): laid out together, the repulsion pushed the
+field graph's hundred loose entities to the rim of a canvas whose middle held one tight ball of
+900 nodes, so that fitting the page to all of them left the ball a few pixels wide.
+
 >>> import networkx as nx
 >>> pos = spread(nx.path_graph(3))
 >>> sorted(pos) == [0, 1, 2] and all(len(xy) == 2 for xy in pos.values())
@@ -26,7 +31,46 @@ GRID = 16  # cells per side of the far-field grid
 
 
 def spread(net: nx.Graph, *, iterations: int = 80, seed: int = 0) -> dict:
-    """Positions {node: (x, y)} for every node of `net` (directions and multi-edges ignored)."""
+    """Positions {node: (x, y)} for every node of `net` (directions and multi-edges ignored):
+    each connected component laid out alone, the largest centred, the others packed in rows below.
+    """
+    undirected = net.to_undirected(as_view=True) if net.is_directed() else net
+    components = sorted(nx.connected_components(undirected), key=lambda c: (-len(c), min(map(str, c))))
+    if len(components) <= 1:
+        return _spread(net, iterations, seed)
+    # a lone node needs no layout (the field graph has a hundred: 80 iterations each added up)
+    layouts = [_spread(net.subgraph(c), iterations, seed) if len(c) > 1 else {next(iter(c)): (0.0, 0.0)}
+               for c in components]
+    return _pack(layouts)
+
+
+def _pack(layouts: list[dict]) -> dict:
+    """The first layout centred at the origin, the others in rows beneath it, as wide as it is
+    (or as the square root of their total area, when that is wider), a gap of one edge apart."""
+    gap = EDGE_LENGTH
+    boxes = []
+    for layout in layouts:
+        xy = np.array(list(layout.values()))
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        boxes.append((lo, hi - lo))
+    (lo0, size0), rest = boxes[0], boxes[1:]
+    area = sum(float((s[0] + gap) * (s[1] + gap)) for _, s in rest)
+    width = max(float(size0[0]), np.sqrt(area))
+    out = {node: (float(x - lo0[0] - size0[0] / 2), float(y - lo0[1] - size0[1] / 2)) for node, (x, y) in layouts[0].items()}
+    left, top = -width / 2, size0[1] / 2 + 2 * gap  # canvas y grows downwards: rows go below
+    x, row_height = left, 0.0
+    for layout, (lo, size) in zip(layouts[1:], rest):
+        if x > left and x + size[0] > left + width:
+            x, top, row_height = left, top + row_height + gap, 0.0
+        for node, (nx_, ny) in layout.items():
+            out[node] = (float(x + nx_ - lo[0]), float(top + ny - lo[1]))
+        x += size[0] + gap
+        row_height = max(row_height, float(size[1]))
+    return out
+
+
+def _spread(net: nx.Graph, iterations: int, seed: int) -> dict:
+    """The force layout of one connected graph (any graph, in fact), centred on the origin."""
     nodes = list(net)
     n = len(nodes)
     if n == 0:
