@@ -26,6 +26,9 @@ from kg.draft import draft as drafting
 from kg.problems import ProblemsFound, UsageError
 from kg.project import Project, find_root
 from kg.query import results
+from kg.report import diffout as diffing
+from kg.report import render as briefing
+from kg.serve import push as pushing
 from kg.serve import DEFAULT_PORT
 from kg.view import VIEWS
 from kg.vocab import DEFAULT_LANGUAGE, LANGUAGES
@@ -235,7 +238,7 @@ def query(project, ref, sparql, params, lang, fmt, endpoint, timeout_s, allow_se
 @main.command()
 @project_options
 @click.argument("entity")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(briefing.FORMATS), default="md", show_default=True,
               help="Markdown, one self-contained HTML file, or JSON.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True,
               help="Language of names, falling back to English.")
@@ -298,7 +301,7 @@ def serve(project, host, port, ui_port, timeout_s, writable, warm, allow_service
 @main.command()
 @project_options
 @click.option("--endpoint", "url", required=True, help="Graph Store URL (Oxigraph: …/store, Virtuoso: …/sparql-graph-crud-auth), or the update URL with --protocol update.")
-@click.option("--protocol", type=click.Choice(["graph-store", "update"]), default="graph-store", show_default=True,
+@click.option("--protocol", type=click.Choice(pushing.PROTOCOLS), default=pushing.GRAPH_STORE, show_default=True,
               help="SPARQL 1.1 Graph Store HTTP Protocol, or SPARQL Update for servers without it.")
 @click.option("--user", default=None, help="User name; the password comes from KG_PASSWORD or a prompt.")
 @click.option("--prune", "query_url", default=None, metavar="QUERY_URL",
@@ -344,7 +347,7 @@ def _push_patch(patch: Path, url: str, protocol: str, auth, query_url) -> None:
 @project_options
 @click.argument("old", required=False, type=click.Path(path_type=Path))
 @click.argument("new", required=False, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(__import__("kg.report.diffout", fromlist=["FORMATS"]).FORMATS),
+@click.option("--format", "fmt", type=click.Choice(diffing.FORMATS),
               default="md", show_default=True,
               help="md to read, json for scripts, nq for an RDF Patch that `kg push --patch` applies to a server.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
