@@ -369,7 +369,7 @@ def diff(project, old, new, fmt, output):
             report(old, new, project.out, fmt, out)
         click.echo(f"wrote {output}", err=True)
     else:
-        report(old, new, project.out, fmt, click.get_text_stream("stdout"))
+        report(old, new, project.out, fmt, sys.stdout)
 
 
 def _exit_now(message: str, code: int) -> None:
