@@ -26,11 +26,11 @@ import pyoxigraph as ox
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
-from kg.vocab import XSD
+from kg.vocab import PREFIXES, XSD
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD_STRING = XSD + "string"
-LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+LANG_STRING = PREFIXES["rdf"] + "langString"
 
 _NODE_KEYS = {RDF.type, SH.targetClass, SH.nodeKind, SH.property, SH.sparql, SH.declare}
 _PROPERTY_KEYS = {SH.path, SH.minCount, SH.maxCount, SH.datatype, SH["class"], SH.nodeKind, SH.languageIn, SH["in"],

@@ -410,7 +410,8 @@ class Answer:
 
 def answer(query: Query, runner: Runner, given: dict[str, str] | None = None, *, lang: str | None = None,
            names: bool = False, allow_services: tuple[str, ...] = ()) -> Answer:
-    """Run a query with its parameters, as `kg query` and the served query page do.
+    """Run a query with its parameters, as `kg query` does (the served query page runs the same
+    `run`, and names each page of rows it sends with `labels`).
 
     The IRIs of the result are named (`labels`) when `names` is asked or a `lang` is given; an
     empty SELECT whose `label` parameters match no entity says so, with the closest names.

@@ -31,6 +31,7 @@ from kg.query.library import QueryError
 from kg.query.run import Runner, closest_names, entities_named, labels
 from kg.seeds.quotes import fold
 from kg.view.details import entities_data, entity_data, restricted, runner_rows
+from kg.view.spacetime import DATED
 from kg.vocab import DEFAULT_LANGUAGE, KC, LANGUAGES, entity_id_of, entity_iri
 
 # Relations by kind: (property, direction) -> heading; "out": the entity is the subject.
@@ -80,9 +81,8 @@ RELATION_KINDS = {
 }
 # the plain values that date something: the timeline's entries (for a related entity, only the
 # dates of what happened to it: a partner's founding year is not an event of the briefed entity)
-DATES = ("foundingYear", "birthDate", "startDate", "endDate", "since", "constructionStart", "commissioned",
-         "signedDate", "entryIntoForce", "completedDate")
 OWN_DATES = ("foundingYear", "birthDate")
+DATES = OWN_DATES + ("since",) + DATED  # DATED: the events the view's timeline shows
 # a related entity's figures worth a word beside its name (a loan's amount, a purchase's stake)
 RELATED_FIGURES = ("amount", "stake")
 _ONTOLOGY = f"""SELECT ?p ?kind WHERE {{

@@ -36,12 +36,8 @@ from kg.build.rundir import current_run, previous_run
 from kg.vocab import ONTOLOGY_IRI, PREFIXES, RESOURCE, entity_id_of
 from kg.report.sides import RDF_TYPE, comparable, open_side, run_side, same_graph
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_KC = "https://w3id.org/kzcn/ontology#"
-_SCHEMA = "https://schema.org/"
-_DCTERMS = "http://purl.org/dc/terms/"
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_RDF, _RDFS, _KC = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["kc"]
+_SCHEMA, _DCTERMS, _SKOS = PREFIXES["schema"], PREFIXES["dcterms"], PREFIXES["skos"]
 
 STATEMENT = f"<{_RDF}Statement>"
 SUBCLASS, SUBPROPERTY = f"<{_RDFS}subClassOf>", f"<{_RDFS}subPropertyOf>"

@@ -26,9 +26,10 @@ from kg.build.pipeline import MANIFEST
 from kg.build.rundir import current_run
 from kg.problems import UsageError
 from kg.project import DUMP, STORE
+from kg.vocab import PREFIXES
 
-RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF_TYPE = f"<{PREFIXES['rdf']}type>"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
 DEFAULT_GRAPH = ""  # the key of a file's default graph (a build keeps nothing there)
 _MASK = (1 << 64) - 1
 

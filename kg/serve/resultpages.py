@@ -5,7 +5,7 @@ a browser asked to build that table stalls for seconds. So the page's `/run` run
 through the guarded endpoint exactly as `kg query --endpoint` does (`kg.query.run`), keeps the
 result here under a random token, and answers with the row count and the first `PAGE_ROWS`
 rows; `/rows` sends the next ones on demand. Each page carries the names of the IRIs it shows in
-the chosen language, falling back to English (`kg.query.labels`, as the CLI's `--lang`). The
+the chosen language, falling back to English (`kg.query.run.labels`, as the CLI's `--lang`).
 The served build is a snapshot, so a result stays true while it is served: the same query with
 the same parameters is answered from what is held (a first screen at once, for every user),
 and `kg serve --warm NAME` runs the slow listings once at start. Results are held up to

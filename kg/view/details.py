@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 
 from kg.problems import UsageError
-from kg.vocab import KC, XSD, entity_id_of, entity_iri, sparql_prefixes
+from kg.vocab import KC, PREFIXES, XSD, entity_id_of, entity_iri, sparql_prefixes
 
 _PREFIXES = sparql_prefixes("kc", "rdf", "rdfs", "skos", "schema", "dcterms", "owl")
 
@@ -120,8 +120,8 @@ SELECT DISTINCT ?e ?p ?v WHERE {
   FILTER EXISTS { ?e a kc:Entity }
 }"""
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_SCHEMA = "https://schema.org/"
+_RDF_TYPE = PREFIXES["rdf"] + "type"
+_SCHEMA = PREFIXES["schema"]
 _NUMERIC = {XSD + "decimal", XSD + "integer", XSD + "nonNegativeInteger", XSD + "positiveInteger"}
 _QUALIFIERS = {"role": "role", "share": "share (%)", "note": "note", "asOf": "as of", "onAsset": "applies to"}
 _SCALES = ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million"))
